@@ -1,0 +1,89 @@
+// One driver everywhere: postgres.js. With DATABASE_URL unset, an embedded PGlite database is
+// served on a loopback socket (pglite-socket) and postgres.js connects to it, so the app, the
+// migrations and the tests run the same code against PGlite and against real PostgreSQL.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import postgres from "postgres";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** A connection pool or a transaction: query functions take either, so callers can compose them. */
+export type Db = PostgresJsDatabase<Schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export type DatabaseKind = "postgres" | "pglite";
+
+export interface Database {
+  kind: DatabaseKind;
+  db: Db;
+  /** The raw postgres.js client, for the migrator and LISTEN-free admin work. */
+  sql: postgres.Sql;
+  /** Whether several connections can run at once (false on PGlite: one session). */
+  concurrent: boolean;
+  /** A description safe to log (no password). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export function connectPostgres(url: string, opts: { max?: number } = {}): Database {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    idle_timeout: 30,
+    connection: { application_name: "vrss" },
+  });
+  const db = drizzle(sql, { schema });
+  const u = new URL(url);
+  return {
+    kind: "postgres",
+    db,
+    sql,
+    concurrent: true,
+    describe: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Embedded PGlite, persisted under `dataDir` (or in memory with "memory://"). */
+export async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  let location = dataDir;
+  if (!dataDir.startsWith("memory://")) {
+    location = resolve(join(dataDir, "pglite"));
+    mkdirSync(location, { recursive: true });
+  }
+  const pg = await PGlite.create(location);
+  const server = new PGLiteSocketServer({ db: pg, port: 0, host: "127.0.0.1" });
+  await server.start();
+  const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
+  // PGlite is a single session: one connection, so transactions can never interleave.
+  const sql = postgres({
+    host: "127.0.0.1",
+    port: address.port,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    kind: "pglite",
+    db,
+    sql,
+    concurrent: false,
+    describe: `pglite ${location}`,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+      await pg.close();
+    },
+  };
+}
+
+export async function openDatabase(config: { url?: string; dataDir: string; poolMax?: number }): Promise<Database> {
+  if (config.url) return connectPostgres(config.url, { max: config.poolMax });
+  return openPglite(config.dataDir);
+}

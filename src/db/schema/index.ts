@@ -1,0 +1,2 @@
+// Drizzle mirror of the SQL migrations, one file per table group (filled in per group).
+export {};

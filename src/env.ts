@@ -1,0 +1,60 @@
+// The only module that reads process.env: everything else receives typed configuration.
+import { z } from "zod";
+
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Unset: an embedded PGlite database persisted under DATA_DIR. */
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().default(".data"),
+  /** Unset: an in-process cache, rate limiter and pub/sub. */
+  REDIS_URL: optionalString,
+  /** Unset: an embedded S3-compatible server on loopback, storing under DATA_DIR. */
+  S3_ENDPOINT: optionalString,
+  S3_BUCKET: z.string().default("vrss-media"),
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_PUBLIC_URL: optionalString,
+  /** Origins allowed to make cookie-authenticated mutations (comma separated). */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("http://localhost:3000,http://localhost:5173")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  /** Honour X-Forwarded-For only behind a proxy you control. */
+  TRUST_PROXY: flag,
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Background jobs (scheduler, purges, reconciliation) run in this process. */
+  RUN_JOBS: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
+  /** Test harness: a server where each test file gets its own database. */
+  TEST_DATABASE_URL: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export const env: Env = parseEnv(process.env);

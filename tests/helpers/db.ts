@@ -1,0 +1,122 @@
+// Each test file gets a fresh, migrated database. Order of preference:
+//  1. TEST_DATABASE_URL: a server where we may CREATE DATABASE. Migrations run once into a template
+//     database named after their checksum; each file clones it (fast) and drops its clone after.
+//  2. Testcontainers' PostgreSQL, when a Docker engine answers.
+//  3. PGlite in memory (one session): tests that need concurrent connections skip, saying why.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import postgres from "postgres";
+import { env } from "../../src/env";
+import { connectPostgres, openPglite, type Database } from "../../src/db/client";
+import { loadMigrations, migrate } from "../../src/db/migrate";
+
+export interface TestDatabase extends Database {
+  /** Connection URL of this file's database (null on PGlite). */
+  url: string | null;
+}
+
+const migrations = loadMigrations();
+const migrationsHash = createHash("sha256")
+  .update(migrations.map((m) => m.name + m.checksum).join("|"))
+  .digest("hex")
+  .slice(0, 12);
+const TEMPLATE = `vrss_tpl_${migrationsHash}`;
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function ensureTemplate(admin: postgres.Sql, serverUrl: string): Promise<void> {
+  // Serialize template creation across concurrently running test processes.
+  await admin`SELECT pg_advisory_lock(4242001)`;
+  try {
+    const [found] = await admin`SELECT 1 FROM pg_database WHERE datname = ${TEMPLATE}`;
+    if (found) return;
+    const stale = await admin<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE 'vrss_tpl_%'`;
+    for (const s of stale) await admin.unsafe(`DROP DATABASE IF EXISTS "${s.datname}"`);
+    await admin.unsafe(`CREATE DATABASE "${TEMPLATE}"`);
+    const tpl = postgres(withDatabase(serverUrl, TEMPLATE), { max: 1, onnotice: () => {} });
+    try {
+      await migrate(tpl, migrations);
+    } finally {
+      await tpl.end();
+    }
+  } finally {
+    await admin`SELECT pg_advisory_unlock(4242001)`;
+  }
+}
+
+async function fromServer(serverUrl: string): Promise<TestDatabase> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await ensureTemplate(admin, serverUrl);
+    const name = `vrss_t_${randomBytes(6).toString("hex")}`;
+    await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE}"`);
+    const url = withDatabase(serverUrl, name);
+    const database = connectPostgres(url, { max: 20 });
+    return {
+      ...database,
+      url,
+      async close() {
+        await database.close();
+        const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+        try {
+          await dropper.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await dropper.end();
+        }
+      },
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+function dockerAvailable(): boolean {
+  return Boolean(process.env.DOCKER_HOST) || existsSync("/var/run/docker.sock");
+}
+
+let container: { getConnectionUri(): string } | null = null;
+
+async function fromTestcontainers(): Promise<TestDatabase | null> {
+  if (!dockerAvailable()) return null;
+  try {
+    if (!container) {
+      const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+      container = await new PostgreSqlContainer("postgres:16-alpine").start();
+    }
+    return fromServer(container.getConnectionUri());
+  } catch (error) {
+    console.warn(`[test-db] Docker socket present but Testcontainers failed (${String(error)}); falling back`);
+    return null;
+  }
+}
+
+let announcedPglite = false;
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (env.TEST_DATABASE_URL) return fromServer(env.TEST_DATABASE_URL);
+  const fromDocker = await fromTestcontainers();
+  if (fromDocker) return fromDocker;
+  if (!announcedPglite) {
+    console.warn(
+      "[test-db] TEST_DATABASE_URL unset and no Docker engine: using in-memory PGlite. " +
+        "Tests that need concurrent connections are skipped.",
+    );
+    announcedPglite = true;
+  }
+  const database = await openPglite("memory://");
+  await migrate(database.sql, migrations);
+  return { ...database, url: null };
+}
+
+/**
+ * Known when tests register (before any database exists): `test.skipIf(!canRunConcurrently)` for
+ * tests that need several connections at once, which PGlite (one session) cannot give.
+ */
+export const canRunConcurrently: boolean = Boolean(env.TEST_DATABASE_URL) || dockerAvailable();
+if (!canRunConcurrently) {
+  console.warn("[test-db] concurrency tests will be skipped: they need PostgreSQL (set TEST_DATABASE_URL)");
+}

@@ -1,0 +1,76 @@
+// Row factories for tests: plain SQL inserts, so they work before any service exists and do not
+// pay argon2's cost. Every value is a bound parameter.
+import type postgres from "postgres";
+
+let seq = 0;
+const unique = () => `${Date.now().toString(36)}${(++seq).toString(36)}`;
+
+/** An argon2id hash of "Passw0rd!" (m=19456,t=2,p=1), precomputed. */
+export const TEST_PASSWORD = "Passw0rd!";
+export const TEST_PASSWORD_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$axJKCyyrWex/arcKfp5SXQ$Pkrt56ozSpMmd+pCOQuo97kzbM5M/wYWGZzU4ShQyRU";
+
+export interface TestUser {
+  id: string;
+  username: string;
+  email: string;
+}
+
+export async function createUser(
+  sql: postgres.Sql,
+  opts: { username?: string; status?: "active" | "suspended" | "deleted"; visibility?: "public" | "followers" | "private"; displayName?: string } = {},
+): Promise<TestUser> {
+  const username = opts.username ?? `u_${unique()}`.slice(0, 30);
+  const email = `${username.toLowerCase()}@example.test`;
+  const [user] = await sql<TestUser[]>`
+    INSERT INTO users (username, email, password_hash, status, deleted_at)
+    VALUES (${username}, ${email}, ${TEST_PASSWORD_HASH}, ${opts.status ?? "active"},
+            ${opts.status === "deleted" ? new Date() : null})
+    RETURNING id, username, email`;
+  if (opts.visibility || opts.displayName) {
+    await sql`UPDATE user_profiles SET visibility = COALESCE(${opts.visibility ?? null}, visibility),
+              display_name = COALESCE(${opts.displayName ?? null}, display_name) WHERE user_id = ${user!.id}`;
+  }
+  return user!;
+}
+
+export interface TestPost {
+  id: string;
+  user_id: string;
+}
+
+export async function createPost(
+  sql: postgres.Sql,
+  userId: string,
+  opts: { type?: string; status?: "draft" | "published" | "scheduled" | "deleted"; content?: string | null; createdAt?: Date } = {},
+): Promise<TestPost> {
+  const status = opts.status ?? "published";
+  const content = opts.content === undefined ? `post ${unique()}` : opts.content;
+  const [post] = await sql<TestPost[]>`
+    INSERT INTO posts (user_id, type, status, content, published_at, scheduled_for, created_at)
+    VALUES (${userId}, ${opts.type ?? "text_short"}, ${status}, ${content},
+            ${status === "published" ? (opts.createdAt ?? new Date()) : null},
+            ${status === "scheduled" ? new Date(Date.now() + 3_600_000) : null},
+            ${opts.createdAt ?? new Date()})
+    RETURNING id, user_id`;
+  return post!;
+}
+
+export async function follow(sql: postgres.Sql, followerId: string, followingId: string): Promise<void> {
+  await sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${followerId}, ${followingId})
+            ON CONFLICT DO NOTHING`;
+}
+
+export async function addMedia(
+  sql: postgres.Sql,
+  userId: string,
+  postId: string,
+  opts: { type?: "image" | "gif" | "video" | "audio" | "document"; sizeBytes?: number; mimeType?: string } = {},
+): Promise<{ id: string }> {
+  const [row] = await sql<{ id: string }[]>`
+    INSERT INTO post_media (post_id, user_id, type, file_url, file_size_bytes, mime_type)
+    VALUES (${postId}, ${userId}, ${opts.type ?? "image"}, ${`https://cdn.example.test/${unique()}`},
+            ${opts.sizeBytes ?? 1000}, ${opts.mimeType ?? "image/png"})
+    RETURNING id`;
+  return row!;
+}
