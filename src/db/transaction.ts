@@ -1,0 +1,17 @@
+// Multi-step writes run in one transaction; serialization failures and deadlocks (40001/40P01)
+// are retried a few times with jitter before surfacing as CONFLICT/RETRY.
+import type { Db, Tx } from "./client";
+import { findPgError, RETRYABLE_SQLSTATES } from "../lib/errors";
+
+export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
+  const attempts = opts.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (error) {
+      const pg = findPgError(error);
+      if (attempt >= attempts || !pg || !RETRYABLE_SQLSTATES.has(pg.code)) throw error;
+      await Bun.sleep(5 * attempt + Math.random() * 20);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// Business code throws AppError(code); toTRPCError is the single place that turns any thrown value
+// (AppError, a PostgreSQL error, anything else) into what a client may see.
+import { TRPCError } from "@trpc/server";
+
+export type AppErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "TOO_MANY_REQUESTS"
+  | "TIMEOUT"
+  | "INTERNAL_SERVER_ERROR";
+
+export interface AppErrorOptions {
+  /** Stable machine-readable reason, e.g. USERNAME_TAKEN, STORAGE_QUOTA_EXCEEDED. */
+  appCode?: string;
+  /** The input field at fault, for BAD_REQUEST. */
+  field?: string;
+  /** Extra safe-to-show data (e.g. availableBytes, retryAfterSeconds). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly appCode?: string;
+  readonly field?: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: AppErrorCode, message?: string, opts: AppErrorOptions = {}) {
+    super(message ?? defaultMessage(code), { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.appCode = opts.appCode;
+    this.field = opts.field;
+    this.details = opts.details;
+  }
+}
+
+function defaultMessage(code: AppErrorCode): string {
+  switch (code) {
+    case "NOT_FOUND": return "Not found";
+    case "UNAUTHORIZED": return "Authentication required";
+    case "FORBIDDEN": return "Forbidden";
+    case "CONFLICT": return "Conflict";
+    case "TOO_MANY_REQUESTS": return "Too many requests";
+    default: return "Request failed";
+  }
+}
+
+/** Unique constraints whose violation has a stable, documented appCode. */
+const UNIQUE_APP_CODES: Record<string, { appCode: string; field: string; message: string }> = {
+  users_username_key: { appCode: "USERNAME_TAKEN", field: "username", message: "Username is taken" },
+  users_username_lower_key: { appCode: "USERNAME_TAKEN", field: "username", message: "Username is taken" },
+  users_email_key: { appCode: "EMAIL_TAKEN", field: "email", message: "Email is already registered" },
+  users_email_lower_key: { appCode: "EMAIL_TAKEN", field: "email", message: "Email is already registered" },
+  custom_feeds_user_name_unique: { appCode: "FEED_NAME_TAKEN", field: "name", message: "You already have a feed with this name" },
+  user_lists_user_name_unique: { appCode: "LIST_NAME_TAKEN", field: "name", message: "You already have a list with this name" },
+};
+
+interface PgError {
+  code: string;
+  constraint_name?: string;
+  column_name?: string;
+}
+
+export function isPgError(error: unknown): error is PgError {
+  return (
+    typeof error === "object" && error !== null && "code" in error &&
+    typeof (error as { code: unknown }).code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code) &&
+    (error as { name?: string }).name === "PostgresError"
+  );
+}
+
+/**
+ * The PostgreSQL error behind a thrown value, if any. Drizzle wraps driver errors in a
+ * DrizzleQueryError whose message carries the SQL text, so we walk the cause chain and never
+ * surface the wrapper's message.
+ */
+export function findPgError(error: unknown): PgError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (isPgError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** SQLSTATEs that mean "run the transaction again". */
+export const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
+
+export function appErrorFromPg(error: PgError): AppError {
+  const constraint = error.constraint_name;
+  switch (error.code) {
+    case "23505": {
+      const known = constraint ? UNIQUE_APP_CODES[constraint] : undefined;
+      if (known) return new AppError("CONFLICT", known.message, { appCode: known.appCode, field: known.field, cause: error });
+      return new AppError("CONFLICT", "Already exists", { appCode: "ALREADY_EXISTS", cause: error });
+    }
+    case "23514":
+      return new AppError("BAD_REQUEST", "A value is out of range", { appCode: "CONSTRAINT_VIOLATION", details: constraint ? { constraint } : undefined, cause: error });
+    case "23502":
+      return new AppError("BAD_REQUEST", "A required value is missing", { field: error.column_name, cause: error });
+    case "23503":
+      return new AppError("NOT_FOUND", "A referenced item does not exist", { cause: error });
+    case "22P02": case "22003": case "22007": case "22008": case "22001": case "22023":
+      return new AppError("BAD_REQUEST", "A value has the wrong format or size", { cause: error });
+    case "57014":
+      return new AppError("TIMEOUT", "The query took too long", { appCode: "QUERY_TIMEOUT", cause: error });
+    case "40001": case "40P01":
+      return new AppError("CONFLICT", "Concurrent update, please retry", { appCode: "RETRY", cause: error });
+    default:
+      return new AppError("INTERNAL_SERVER_ERROR", "Internal server error", { cause: error });
+  }
+}
+
+function fromApp(app: AppError): TRPCError {
+  return new TRPCError({ code: app.code, message: app.message, cause: app });
+}
+
+/** The single mapping from anything thrown to a TRPCError a client may see. */
+export function toTRPCError(error: unknown): TRPCError {
+  let inner: unknown = error;
+  if (error instanceof TRPCError) {
+    // tRPC wraps whatever a procedure throws in INTERNAL_SERVER_ERROR; look inside that one only.
+    if (error.code !== "INTERNAL_SERVER_ERROR" || !error.cause) return error;
+    inner = error.cause;
+  }
+  if (inner instanceof AppError) return fromApp(inner);
+  const pg = findPgError(inner);
+  if (pg) return fromApp(appErrorFromPg(pg));
+  if (error instanceof TRPCError) return error;
+  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error", cause: error instanceof Error ? error : undefined });
+}

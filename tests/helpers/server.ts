@@ -1,0 +1,46 @@
+// A real HTTP server on a random loopback port, backed by this test file's database.
+import { parseEnv, type Env } from "../../src/env";
+import { logger } from "../../src/lib/logger";
+import { startServer, type RunningServer } from "../../src/server";
+import type { TestDatabase } from "./db";
+
+export function testEnv(overrides: Record<string, string> = {}): Env {
+  return parseEnv({ NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", RUN_JOBS: "false", ...overrides });
+}
+
+export async function startTestServer(database: TestDatabase, overrides: Record<string, string> = {}): Promise<RunningServer> {
+  return startServer(testEnv(overrides), logger.child({}, { level: "silent" }), { database });
+}
+
+export interface RpcResult {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** Calls one procedure over plain HTTP, as curl would. */
+export async function rpc(
+  baseUrl: string,
+  path: string,
+  input?: unknown,
+  opts: { method?: "GET" | "POST"; token?: string; headers?: Record<string, string> } = {},
+): Promise<RpcResult> {
+  const method = opts.method ?? "POST";
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let url = `${baseUrl}/api/rpc/${path}`;
+  let body: string | undefined;
+  if (method === "GET") {
+    if (input !== undefined) url += `?input=${encodeURIComponent(JSON.stringify(input))}`;
+  } else {
+    headers["content-type"] ??= "application/json";
+    body = input === undefined ? undefined : JSON.stringify(input);
+  }
+  const res = await fetch(url, { method, headers, body });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
