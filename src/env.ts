@@ -42,8 +42,27 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0", ""])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  /** Prefix of every Redis key (lets several deployments or test runs share one Redis). */
+  REDIS_KEY_PREFIX: z.string().default("vrss:"),
+  /** Sessions live this long after their last use (sliding renewal). */
+  SESSION_TTL_DAYS: z.coerce.number().min(1).max(365).default(30),
+  /** Where links in mails point (verification, password reset). */
+  PUBLIC_APP_URL: z.string().url().default("http://localhost:3000"),
+  /** SMTP server for outgoing mail; unset in development: mail links are logged instead. */
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default("VRSS <no-reply@vrss.local>"),
+  /** Rate limits (attempts per window). */
+  RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  RATE_LIMIT_MAIL_PER_TARGET: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_MAIL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   /** Test harness: a server where each test file gets its own database. */
   TEST_DATABASE_URL: optionalString,
+  /** Test harness: Redis for tests (CI sets it); unset: tests use the in-process fallbacks. */
+  TEST_REDIS_URL: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

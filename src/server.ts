@@ -7,6 +7,12 @@ import type { Env } from "./env";
 import { createApp } from "./app";
 import type { Logger } from "./lib/logger";
 import type { AppDeps } from "./trpc/context";
+import { createCache } from "./lib/cache";
+import { createMailer } from "./lib/mail/mailer";
+import { createRateLimits } from "./lib/rate-limit";
+import { connectRedis } from "./lib/redis";
+import { allJobs } from "./jobs";
+import { startJobs } from "./jobs/runner";
 
 export interface RunningServer {
   deps: AppDeps;
@@ -26,8 +32,19 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
   const result = await migrate(database.sql);
   if (result.applied.length) log.info({ applied: result.applied.length, total: result.total }, "migrations applied");
 
-  const deps: AppDeps = { env, log, database };
+  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
+  log.info(redis ? "using Redis (REDIS_URL)" : "REDIS_URL unset: in-process cache, rate limits and pub/sub");
+  const deps: AppDeps = {
+    env,
+    log,
+    database,
+    redis,
+    cache: createCache(redis),
+    rateLimits: createRateLimits(env, redis),
+    mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
+  };
   const app = createApp(deps);
+  const jobs = env.RUN_JOBS ? startJobs(deps, allJobs) : null;
   const server = Bun.serve({
     port: env.PORT,
     hostname: env.HOST,
@@ -40,6 +57,8 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
     url,
     async stop() {
       await server.stop(true);
+      await jobs?.stop();
+      await redis?.close();
       if (!opts.database) await database.close();
     },
   };

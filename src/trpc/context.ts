@@ -1,12 +1,28 @@
 import type { Database, Db } from "../db/client";
 import type { Env } from "../env";
+import type { Cache } from "../lib/cache";
 import type { Logger } from "../lib/logger";
+import type { Mailer } from "../lib/mail/mailer";
+import type { RateLimits } from "../lib/rate-limit";
+import type { RedisHandle } from "../lib/redis";
 
-/** Long-lived dependencies of one server process, built once in src/index.ts (or by a test). */
+/** Long-lived dependencies of one server process, built once in src/server.ts (or by a test). */
 export interface AppDeps {
   env: Env;
   log: Logger;
   database: Database;
+  redis: RedisHandle | null;
+  cache: Cache;
+  rateLimits: RateLimits;
+  mailer: Mailer;
+}
+
+/** The authenticated caller, resolved from a Bearer token or the session cookie. */
+export interface SessionInfo {
+  sessionId: string;
+  userId: string;
+  username: string;
+  source: "bearer" | "cookie";
 }
 
 /** What every procedure receives. */
@@ -20,6 +36,8 @@ export interface Context {
   req: Request;
   /** Headers to add to the HTTP response (Set-Cookie, Retry-After). */
   resHeaders: Headers;
+  /** Set by the session middleware (viewerProcedure / authedProcedure). */
+  session: SessionInfo | null;
 }
 
 export function createContext(
@@ -34,5 +52,6 @@ export function createContext(
     clientIp: request.clientIp,
     req: request.req,
     resHeaders: request.resHeaders,
+    session: null,
   };
 }

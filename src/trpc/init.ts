@@ -2,7 +2,9 @@
 import { initTRPC } from "@trpc/server";
 import { z, ZodError } from "zod";
 import { AppError, toTRPCError } from "../lib/errors";
-import type { Context } from "./context";
+import { isSameOriginRequest, readCredential } from "../modules/auth/cookies";
+import { resolveSession } from "../modules/auth/session.service";
+import type { Context, SessionInfo } from "./context";
 
 /** The input field an issue is about; for unknown keys, the keys themselves. */
 function issueField(issue: ZodError["issues"][number]): string {
@@ -42,10 +44,44 @@ export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Maps AppError and PostgreSQL errors (SQLSTATE) to typed tRPC errors, in one place. */
-const mapErrors = t.middleware(async ({ next }) => {
+const mapErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error);
-  return result;
+  if (result.ok) return result;
+  const error = toTRPCError(result.error);
+  const retryAfter = error.cause instanceof AppError ? error.cause.details?.retryAfterSeconds : undefined;
+  if (typeof retryAfter === "number") ctx.resHeaders.set("Retry-After", String(retryAfter));
+  throw error;
 });
 
+/**
+ * Resolves the caller from `Authorization: Bearer` or the session cookie. An invalid Bearer token
+ * is UNAUTHORIZED even on public procedures (the client believes it is signed in); a stale cookie
+ * just means anonymous. A cookie-authenticated mutation must come from an allowed origin.
+ */
+const withSession = t.middleware(async ({ ctx, type, next }) => {
+  const credential = readCredential(ctx.req);
+  let session: SessionInfo | null = null;
+  if (credential) {
+    if (credential.source === "cookie" && type === "mutation" && !isSameOriginRequest(ctx.req, ctx.deps.env)) {
+      throw new AppError("FORBIDDEN", "Cross-site request refused", { appCode: "CSRF" });
+    }
+    const resolved = await resolveSession(ctx.db, credential.token, ctx.deps.env.SESSION_TTL_DAYS);
+    if (resolved) session = { ...resolved, source: credential.source };
+    else if (credential.source === "bearer") {
+      throw new AppError("UNAUTHORIZED", "Session is invalid or expired", { appCode: "SESSION_INVALID" });
+    }
+  }
+  return next({ ctx: { ...ctx, session } });
+});
+
+const requireSession = t.middleware(({ ctx, next }) => {
+  if (!ctx.session) throw new AppError("UNAUTHORIZED", "Sign in required", { appCode: "SESSION_REQUIRED" });
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+/** No session needed or read (health, register, login). */
 export const publicProcedure = t.procedure.use(mapErrors);
+/** Anyone; `ctx.session` is the caller when signed in (reads that depend on who is looking). */
+export const viewerProcedure = publicProcedure.use(withSession);
+/** Signed-in callers only; `ctx.session` is non-null. */
+export const authedProcedure = viewerProcedure.use(requireSession);

@@ -1,11 +1,25 @@
 // A real HTTP server on a random loopback port, backed by this test file's database.
-import { parseEnv, type Env } from "../../src/env";
+import { randomBytes } from "node:crypto";
+import { env as processEnv, parseEnv, type Env } from "../../src/env";
 import { logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import type { TestDatabase } from "./db";
 
+/** Test configuration: real Redis when TEST_REDIS_URL is set (keys under a per-server prefix). */
 export function testEnv(overrides: Record<string, string> = {}): Env {
-  return parseEnv({ NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", RUN_JOBS: "false", ...overrides });
+  const redis: Record<string, string> = processEnv.TEST_REDIS_URL
+    ? { REDIS_URL: processEnv.TEST_REDIS_URL, REDIS_KEY_PREFIX: `vrsstest:${randomBytes(4).toString("hex")}:` }
+    : {};
+  return parseEnv({
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    RUN_JOBS: "false",
+    RATE_LIMIT_REGISTER_PER_IP: "1000",
+    ...redis,
+    ...overrides,
+  });
 }
 
 export async function startTestServer(database: TestDatabase, overrides: Record<string, string> = {}): Promise<RunningServer> {

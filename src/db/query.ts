@@ -1,0 +1,19 @@
+// Typed helpers over Drizzle's SQL-first `sql` template: every interpolated value is a bound
+// parameter; identifiers never come from user input.
+import type { SQL } from "drizzle-orm";
+import type { DbOrTx } from "./client";
+
+export async function many<T>(db: DbOrTx, query: SQL): Promise<T[]> {
+  return (await db.execute(query)) as unknown as T[];
+}
+
+export async function one<T>(db: DbOrTx, query: SQL): Promise<T | undefined> {
+  const rows = await many<T>(db, query);
+  return rows[0];
+}
+
+/** PostgreSQL's text timestamps (Drizzle leaves them as strings) → ISO-8601 for the wire. */
+export function iso(value: string | Date | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return new Date(value).toISOString();
+}

@@ -1,0 +1,5 @@
+import { deliverMailJob, purgeAuthLeftoversJob, purgeDeletedAccountsJob } from "./account-jobs";
+import type { Job } from "./runner";
+
+/** Every background job the server runs (when RUN_JOBS is on). */
+export const allJobs: Job[] = [deliverMailJob, purgeDeletedAccountsJob, purgeAuthLeftoversJob];

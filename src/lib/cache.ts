@@ -1,0 +1,73 @@
+// A small JSON cache: Redis when configured, else an in-process map with TTLs. Keys are namespaced
+// by the caller; a viewer-specific result must carry the viewer id in its key.
+import type { RedisHandle } from "./redis";
+
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  del(...keys: string[]): Promise<void>;
+  /** Bumps a version counter; keys built with `version()` change, so old entries are never read. */
+  bump(key: string): Promise<number>;
+  version(key: string): Promise<number>;
+}
+
+export class MemoryCache implements Cache {
+  private entries = new Map<string, { value: string; expires: number }>();
+  private versions = new Map<string, number>();
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expires <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return JSON.parse(entry.value) as T;
+  }
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (this.entries.size > 50_000) this.sweep();
+    this.entries.set(key, { value: JSON.stringify(value), expires: Date.now() + ttlSeconds * 1000 });
+  }
+  async del(...keys: string[]): Promise<void> {
+    for (const k of keys) this.entries.delete(k);
+  }
+  async bump(key: string): Promise<number> {
+    const next = (this.versions.get(key) ?? 0) + 1;
+    this.versions.set(key, next);
+    return next;
+  }
+  async version(key: string): Promise<number> {
+    return this.versions.get(key) ?? 0;
+  }
+  private sweep() {
+    const now = Date.now();
+    for (const [k, v] of this.entries) if (v.expires <= now) this.entries.delete(k);
+  }
+}
+
+export class RedisCache implements Cache {
+  constructor(private redis: RedisHandle) {}
+  private k(key: string) {
+    return `${this.redis.prefix}cache:${key}`;
+  }
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.client.get(this.k(key));
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    await this.redis.client.set(this.k(key), JSON.stringify(value), "EX", Math.max(1, Math.round(ttlSeconds)));
+  }
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length) await this.redis.client.del(...keys.map((k) => this.k(k)));
+  }
+  async bump(key: string): Promise<number> {
+    return this.redis.client.incr(this.k(`v:${key}`));
+  }
+  async version(key: string): Promise<number> {
+    return Number((await this.redis.client.get(this.k(`v:${key}`))) ?? 0);
+  }
+}
+
+export function createCache(redis: RedisHandle | null): Cache {
+  return redis ? new RedisCache(redis) : new MemoryCache();
+}

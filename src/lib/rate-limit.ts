@@ -1,0 +1,50 @@
+// Rate limits with rate-limiter-flexible: on Redis when configured (shared by every process),
+// in memory otherwise. Each call consumes a point, so every call inside one tRPC batch counts.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Env } from "../env";
+import { AppError } from "./errors";
+import type { RedisHandle } from "./redis";
+
+export type LimitName = "loginByIp" | "loginByAccount" | "registerByIp" | "mailByTarget";
+
+export interface RateLimits {
+  /** Consumes one point; throws TOO_MANY_REQUESTS (with retryAfterSeconds) when over the limit. */
+  consume(name: LimitName, key: string): Promise<void>;
+  /** Forgets a key (e.g. an account's failures after a successful login). */
+  reset(name: LimitName, key: string): Promise<void>;
+}
+
+export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimits {
+  const specs: Record<LimitName, { points: number; duration: number }> = {
+    loginByIp: { points: env.RATE_LIMIT_LOGIN_PER_IP, duration: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS },
+    loginByAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, duration: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS },
+    registerByIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, duration: env.RATE_LIMIT_REGISTER_WINDOW_SECONDS },
+    mailByTarget: { points: env.RATE_LIMIT_MAIL_PER_TARGET, duration: env.RATE_LIMIT_MAIL_WINDOW_SECONDS },
+  };
+  const limiters = {} as Record<LimitName, RateLimiterAbstract>;
+  for (const [name, spec] of Object.entries(specs) as [LimitName, { points: number; duration: number }][]) {
+    const keyPrefix = `${redis?.prefix ?? "vrss:"}rl:${name}`;
+    limiters[name] = redis
+      ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix, ...spec, insuranceLimiter: new RateLimiterMemory({ keyPrefix, ...spec }) })
+      : new RateLimiterMemory({ keyPrefix, ...spec });
+  }
+  return {
+    async consume(name, key) {
+      try {
+        await limiters[name].consume(key);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) {
+          const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+          throw new AppError("TOO_MANY_REQUESTS", `Too many attempts; retry in ${retryAfterSeconds} s`, {
+            appCode: "RATE_LIMITED",
+            details: { retryAfterSeconds },
+          });
+        }
+        throw rejection;
+      }
+    },
+    async reset(name, key) {
+      await limiters[name].delete(key);
+    },
+  };
+}

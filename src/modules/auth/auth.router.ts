@@ -1,0 +1,50 @@
+import { authedProcedure, publicProcedure, router } from "../../trpc/init";
+import type { Context } from "../../trpc/context";
+import { getMe } from "../user/user.queries";
+import {
+  changePasswordInput, loginInput, registerInput, requestPasswordResetInput, resetPasswordInput, verifyEmailInput,
+} from "./auth.schema";
+import * as auth from "./auth.service";
+import { clearedSessionCookie, sessionCookie } from "./cookies";
+import { revokeSession, revokeUserSessions } from "./session.service";
+
+const meta = (ctx: Context): auth.ClientMeta => ({ ip: ctx.clientIp, userAgent: ctx.req.headers.get("user-agent") });
+
+function setSessionCookie(ctx: Context, result: auth.AuthResult) {
+  ctx.resHeaders.append("Set-Cookie", sessionCookie(ctx.deps.env, result.token, ctx.deps.env.SESSION_TTL_DAYS * 86_400));
+  return result;
+}
+
+export const authRouter = router({
+  register: publicProcedure.input(registerInput).mutation(async ({ ctx, input }) =>
+    setSessionCookie(ctx, await auth.register(ctx.deps, input, meta(ctx)))),
+
+  login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) =>
+    setSessionCookie(ctx, await auth.login(ctx.deps, input, meta(ctx)))),
+
+  logout: authedProcedure.mutation(async ({ ctx }) => {
+    await revokeSession(ctx.db, ctx.session.sessionId);
+    ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
+    return { ok: true as const };
+  }),
+
+  logoutAll: authedProcedure.mutation(async ({ ctx }) => {
+    const revoked = await revokeUserSessions(ctx.db, ctx.session.userId);
+    ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
+    return { revokedSessions: revoked };
+  }),
+
+  me: authedProcedure.query(({ ctx }) => getMe(ctx.db, ctx.session.userId)),
+
+  changePassword: authedProcedure.input(changePasswordInput).mutation(({ ctx, input }) =>
+    auth.changePassword(ctx.deps, ctx.session, input)),
+
+  verifyEmail: publicProcedure.input(verifyEmailInput).mutation(({ ctx, input }) => auth.verifyEmail(ctx.deps, input.token)),
+
+  resendVerification: authedProcedure.mutation(({ ctx }) => auth.resendVerification(ctx.deps, ctx.session.userId)),
+
+  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).mutation(({ ctx, input }) =>
+    auth.requestPasswordReset(ctx.deps, input.email, meta(ctx))),
+
+  resetPassword: publicProcedure.input(resetPasswordInput).mutation(({ ctx, input }) => auth.resetPassword(ctx.deps, input)),
+});

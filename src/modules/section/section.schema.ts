@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { AppError } from "../../lib/errors";
+import { idSchema } from "../../lib/pagination";
+import { algorithmConfigSchema } from "../feed/feed.schema";
+import { usernameSchema } from "../auth/auth.schema";
+import { sectionTypeSchema, webUrl } from "../user/user.schema";
+
+export const MAX_SECTIONS_PER_USER = 50;
+export const MAX_ITEMS_PER_SECTION = 100;
+
+const limit = z.number().int().min(1).max(50).default(10);
+
+/** Config per section type; a `feed` section uses exactly the custom-feed filter schema. */
+export const sectionConfigSchemas = {
+  feed: algorithmConfigSchema.safeExtend({ layout: z.enum(["grid", "list"]).default("list") }),
+  gallery: z.object({ columns: z.number().int().min(1).max(6).default(3), showCaptions: z.boolean().default(false) }).strict(),
+  links: z.object({ style: z.enum(["buttons", "list"]).default("list") }).strict(),
+  static_text: z.object({ align: z.enum(["left", "center", "right"]).default("left") }).strict(),
+  static_image: z.object({ fit: z.enum(["cover", "contain"]).default("cover") }).strict(),
+  video: z.object({ autoplay: z.boolean().default(false) }).strict(),
+  reposts: z.object({ limit }).strict(),
+  friends: z.object({ limit }).strict(),
+  followers: z.object({ limit }).strict(),
+  following: z.object({ limit }).strict(),
+  list: z.object({ listId: idSchema, limit }).strict(),
+} satisfies Record<z.infer<typeof sectionTypeSchema>, z.ZodType>;
+
+export type SectionType = z.infer<typeof sectionTypeSchema>;
+
+const title = z.string().trim().min(1, "Title is required").max(100);
+const description = z.string().trim().max(2000).nullable();
+const displayOrder = z.number().int().min(0).max(10_000);
+
+export const listSectionsInput = z.object({ username: usernameSchema }).strict();
+
+export const createSectionInput = z
+  .object({
+    type: sectionTypeSchema,
+    title,
+    description: description.optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    displayOrder: displayOrder.optional(),
+    isVisible: z.boolean().optional(),
+  })
+  .strict();
+
+export const updateSectionInput = z
+  .object({
+    sectionId: idSchema,
+    title: title.optional(),
+    description: description.optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    displayOrder: displayOrder.optional(),
+    isVisible: z.boolean().optional(),
+  })
+  .strict();
+
+export const sectionIdInput = z.object({ sectionId: idSchema }).strict();
+export const reorderSectionsInput = z
+  .object({ sectionIds: z.array(idSchema).min(1).max(MAX_SECTIONS_PER_USER) })
+  .strict()
+  .refine((v) => new Set(v.sectionIds).size === v.sectionIds.length, { message: "Duplicate section ids", path: ["sectionIds"] });
+
+const contentFields = {
+  title: z.string().trim().max(200).nullable().optional(),
+  content: z.string().max(10_000).nullable().optional(),
+  url: webUrl(500).nullable().optional(),
+  displayOrder: displayOrder.optional(),
+};
+export const addContentInput = z
+  .object({ sectionId: idSchema, contentType: z.enum(["text", "link", "image", "embed"]), ...contentFields })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.contentType === "text" && !v.content?.trim()) ctx.addIssue({ code: "custom", path: ["content"], message: "A text item needs content" });
+    if (v.contentType !== "text" && !v.url) ctx.addIssue({ code: "custom", path: ["url"], message: `A ${v.contentType} item needs a url` });
+  });
+export const updateContentInput = z.object({ contentId: idSchema, ...contentFields }).strict();
+export const contentIdInput = z.object({ contentId: idSchema }).strict();
+
+/** Validates a config against its section type; the error names the config field at fault. */
+export function parseSectionConfig(type: SectionType, config: unknown): Record<string, unknown> {
+  const result = sectionConfigSchemas[type].safeParse(config ?? {});
+  if (result.success) return result.data as Record<string, unknown>;
+  const issue = result.error.issues[0]!;
+  const field = ["config", ...issue.path.map(String)].join(".");
+  throw new AppError("BAD_REQUEST", `${field}: ${issue.message}`, { field, appCode: "INVALID_SECTION_CONFIG" });
+}

@@ -1,0 +1,68 @@
+import { AppError } from "../../lib/errors";
+import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
+import { deleteAccount } from "../auth/auth.service";
+import { clearedSessionCookie } from "../auth/cookies";
+import { CUSTOM_CSS_MAX_BYTES, sanitizeCustomCss } from "./custom-css";
+import { getMe } from "./user.queries";
+import {
+  deleteUserInput, getUserInput, searchUsersInput, updateBackgroundInput, updateLayoutInput, updateMusicInput,
+  updateProfileInput, updateStyleInput,
+} from "./user.schema";
+import { getProfile, invalidateProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
+import type { Env } from "../../env";
+
+/** Where profile CSS may load images from: our own media origin only. */
+function mediaOrigins(env: Env): string[] {
+  return env.S3_PUBLIC_URL ? [env.S3_PUBLIC_URL.endsWith("/") ? env.S3_PUBLIC_URL : `${env.S3_PUBLIC_URL}/`] : [];
+}
+
+export const userRouter = router({
+  get: viewerProcedure.input(getUserInput).query(({ ctx, input }) =>
+    getProfile(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.username)),
+
+  search: viewerProcedure.input(searchUsersInput).query(({ ctx, input }) => searchUsers(ctx.db, ctx.session?.userId ?? null, input)),
+
+  updateProfile: authedProcedure.input(updateProfileInput).mutation(async ({ ctx, input }) => {
+    await updateProfileFields(ctx.db, ctx.deps.cache, ctx.session, input);
+    return getMe(ctx.db, ctx.session.userId);
+  }),
+
+  updateBackground: authedProcedure.input(updateBackgroundInput).mutation(async ({ ctx, input }) => {
+    await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "background_config", input);
+    return (await getMe(ctx.db, ctx.session.userId)).profile.background;
+  }),
+
+  updateMusic: authedProcedure.input(updateMusicInput).mutation(async ({ ctx, input }) => {
+    await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "music_config", input);
+    return (await getMe(ctx.db, ctx.session.userId)).profile.music;
+  }),
+
+  updateStyle: authedProcedure.input(updateStyleInput).mutation(async ({ ctx, input }) => {
+    const { customCSS, ...rest } = input;
+    let style: Record<string, unknown> = { ...rest };
+    let removed: string[] = [];
+    if (customCSS !== undefined) {
+      if (Buffer.byteLength(customCSS, "utf8") > CUSTOM_CSS_MAX_BYTES) {
+        throw new AppError("PAYLOAD_TOO_LARGE", "customCSS is larger than 20 KB", { field: "customCSS", appCode: "CSS_TOO_LARGE" });
+      }
+      const result = sanitizeCustomCss(customCSS, { scopeClass: `vrss-profile-${ctx.session.userId}`, mediaOrigins: mediaOrigins(ctx.deps.env) });
+      style = { ...style, customCSS: result.css };
+      removed = result.removed;
+    }
+    await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "style_config", style);
+    return { style: (await getMe(ctx.db, ctx.session.userId)).profile.style, removed };
+  }),
+
+  updateLayout: authedProcedure.input(updateLayoutInput).mutation(async ({ ctx, input }) => {
+    const sections = [...input.sections].sort((a, b) => a.order - b.order);
+    await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "layout_config", { sections });
+    return (await getMe(ctx.db, ctx.session.userId)).profile.layout;
+  }),
+
+  delete: authedProcedure.input(deleteUserInput).mutation(async ({ ctx, input }) => {
+    const result = await deleteAccount(ctx.deps, ctx.session.userId, input.password);
+    await invalidateProfile(ctx.deps.cache, ctx.session.username);
+    ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
+    return result;
+  }),
+});

@@ -1,0 +1,156 @@
+// Profiles: the public view under the visibility policy, search, and the owner's updates.
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client";
+import { iso, many, one } from "../../db/query";
+import type { Cache } from "../../lib/cache";
+import { AppError } from "../../lib/errors";
+import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { accountVisibleSql, canSeeProfileContent, relationBetween, type Relation, type Visibility } from "../visibility/visibility";
+import { profileView, type ProfileRow } from "./user.views";
+
+const PROFILE_TTL_SECONDS = 300;
+const profileKey = (username: string) => `profile:${username.toLowerCase()}`;
+
+interface ProfileBaseRow extends ProfileRow {
+  id: string;
+  username: string;
+  created_at: string;
+}
+
+/** The account behind a username, if active; cached 5 minutes, invalidated by every profile write. */
+async function loadProfileBase(db: DbOrTx, cache: Cache, username: string): Promise<ProfileBaseRow | null> {
+  const cached = await cache.get<ProfileBaseRow>(profileKey(username));
+  if (cached) return cached;
+  const row = await one<ProfileBaseRow>(db, sql`
+    SELECT u.id, u.username, u.created_at, p.display_name, p.bio, p.age, p.location, p.website, p.visibility,
+           p.background_config, p.music_config, p.style_config, p.layout_config
+    FROM users u JOIN user_profiles p ON p.user_id = u.id
+    WHERE LOWER(u.username) = LOWER(${username}) AND u.status = 'active'`);
+  if (!row) return null;
+  await cache.set(profileKey(username), row, PROFILE_TTL_SECONDS);
+  return row;
+}
+
+export async function invalidateProfile(cache: Cache, username: string): Promise<void> {
+  await cache.del(profileKey(username));
+}
+
+export interface ResolvedProfile {
+  id: string;
+  username: string;
+  visibility: Visibility;
+  relation: Relation;
+  /** Whether the viewer may see the account's content (posts, sections, social lists). */
+  contentVisible: boolean;
+}
+
+/**
+ * The account behind `username` as seen by `viewerId`. NOT_FOUND when it does not exist, is not
+ * active, or has blocked the viewer — exactly the same answer in all three cases.
+ */
+export async function resolveProfile(db: DbOrTx, cache: Cache, viewerId: string | null, username: string): Promise<ResolvedProfile & { row: ProfileBaseRow }> {
+  const row = await loadProfileBase(db, cache, username);
+  if (!row) throw new AppError("NOT_FOUND", "User not found");
+  const relation = await relationBetween(db, viewerId, row.id);
+  if (relation.blocksYou) throw new AppError("NOT_FOUND", "User not found");
+  return { id: row.id, username: row.username, visibility: row.visibility, relation, contentVisible: canSeeProfileContent(row.visibility, relation), row };
+}
+
+/** As resolveProfile, but the caller needs the content: NOT_FOUND unless it is visible. */
+export async function requireVisibleProfile(db: DbOrTx, cache: Cache, viewerId: string | null, username: string): Promise<ResolvedProfile> {
+  const profile = await resolveProfile(db, cache, viewerId, username);
+  if (!profile.contentVisible) throw new AppError("NOT_FOUND", "User not found");
+  return profile;
+}
+
+function relationFlags(r: Relation) {
+  return { isSelf: r.isSelf, isFollowing: r.isFollowing, followsYou: r.followsYou, isFriend: r.isFriend, isBlocked: r.isBlocked, isMuted: r.isMuted };
+}
+
+export async function getProfile(db: DbOrTx, cache: Cache, viewerId: string | null, username: string) {
+  const p = await resolveProfile(db, cache, viewerId, username);
+  if (!p.contentVisible) {
+    // Not visible to this viewer: only who it is, so they can find and follow it.
+    return {
+      id: p.id, username: p.row.username, displayName: p.row.display_name, visibility: p.visibility,
+      isVisible: false as const, relation: relationFlags(p.relation),
+    };
+  }
+  const counts = await one<{ followers: number; following: number; posts: number }>(db, sql`
+    SELECT (SELECT count(*)::int FROM user_follows WHERE following_id = ${p.id}) AS followers,
+           (SELECT count(*)::int FROM user_follows WHERE follower_id = ${p.id}) AS following,
+           (SELECT count(*)::int FROM posts WHERE user_id = ${p.id} AND status = 'published' AND deleted_at IS NULL) AS posts`);
+  const profile = profileView(p.row);
+  return {
+    id: p.id,
+    username: p.row.username,
+    ...profile,
+    isVisible: true as const,
+    createdAt: iso(p.row.created_at)!,
+    counts: counts!,
+    relation: relationFlags(p.relation),
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  displayName: string | null;
+}
+
+/** Prefix search on username and display name (two index range scans), keyset by (lower(username), id). */
+export async function searchUsers(
+  db: DbOrTx,
+  viewerId: string | null,
+  input: { query: string; cursor?: string; limit: number },
+): Promise<Page<UserSummary>> {
+  const prefix = `${escapeLike(input.query.toLowerCase())}%`;
+  const after = decodeCursor(input.cursor, 2);
+  const rows = await many<{ id: string; username: string; display_name: string | null; key: string }>(db, sql`
+    WITH hits AS (
+      SELECT id AS user_id FROM users WHERE LOWER(username) LIKE ${prefix}
+      UNION
+      SELECT user_id FROM user_profiles WHERE LOWER(display_name) LIKE ${prefix}
+    )
+    SELECT u.id, u.username, p.display_name, LOWER(u.username) AS key
+    FROM hits h JOIN users u ON u.id = h.user_id JOIN user_profiles p ON p.user_id = u.id
+    WHERE ${accountVisibleSql(sql`u.id`, sql`u.status`, viewerId)}
+      ${after ? sql`AND (LOWER(u.username), u.id) > (${String(after[0])}, ${String(after[1])}::bigint)` : sql``}
+    ORDER BY LOWER(u.username), u.id
+    LIMIT ${input.limit + 1}`);
+  return toPage(rows, input.limit, (r) => ({ id: r.id, username: r.username, displayName: r.display_name }), (r) => [r.key, r.id]);
+}
+
+type ProfileColumn = "background_config" | "music_config" | "style_config" | "layout_config";
+
+/** Writes one JSON config column of the caller's profile and drops the cached profile. */
+export async function setProfileJson(db: DbOrTx, cache: Cache, user: { userId: string; username: string }, column: ProfileColumn, value: unknown) {
+  const json = value === null ? null : JSON.stringify(value);
+  // The column name comes from the ProfileColumn union, never from input.
+  const target = { background_config: sql`background_config`, music_config: sql`music_config`, style_config: sql`style_config`, layout_config: sql`layout_config` }[column];
+  await db.execute(sql`UPDATE user_profiles SET ${target} = ${json}::jsonb WHERE user_id = ${user.userId}`);
+  await invalidateProfile(cache, user.username);
+}
+
+export async function updateProfileFields(
+  db: DbOrTx,
+  cache: Cache,
+  user: { userId: string; username: string },
+  input: { displayName?: string | null; bio?: string | null; age?: number | null; location?: string | null; website?: string | null; visibility?: Visibility },
+) {
+  const has = (k: keyof typeof input) => Object.prototype.hasOwnProperty.call(input, k);
+  await db.execute(sql`
+    UPDATE user_profiles SET
+      display_name = CASE WHEN ${has("displayName")} THEN ${input.displayName ?? null} ELSE display_name END,
+      bio          = CASE WHEN ${has("bio")} THEN ${input.bio ?? null} ELSE bio END,
+      age          = CASE WHEN ${has("age")} THEN ${input.age ?? null}::int ELSE age END,
+      location     = CASE WHEN ${has("location")} THEN ${input.location ?? null} ELSE location END,
+      website      = CASE WHEN ${has("website")} THEN ${input.website ?? null} ELSE website END,
+      visibility   = CASE WHEN ${has("visibility")} THEN ${input.visibility ?? "public"} ELSE visibility END
+    WHERE user_id = ${user.userId}`);
+  await invalidateProfile(cache, user.username);
+}

@@ -1,0 +1,71 @@
+// The one visibility policy. Every read and every interaction asks this module what a viewer may
+// see: account status (suspended/deleted vanish), blocks in either direction, profile visibility
+// (public / followers / private). Post-level rules build on the same relation.
+import { sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client";
+import { one } from "../../db/query";
+
+export type Visibility = "public" | "followers" | "private";
+
+export interface Relation {
+  isSelf: boolean;
+  /** The viewer follows the target. */
+  isFollowing: boolean;
+  /** The target follows the viewer. */
+  followsYou: boolean;
+  isFriend: boolean;
+  /** The viewer blocked the target. */
+  isBlocked: boolean;
+  /** The target blocked the viewer. */
+  blocksYou: boolean;
+  isMuted: boolean;
+}
+
+const NO_RELATION: Relation = {
+  isSelf: false, isFollowing: false, followsYou: false, isFriend: false, isBlocked: false, blocksYou: false, isMuted: false,
+};
+
+export async function relationBetween(db: DbOrTx, viewerId: string | null, targetId: string): Promise<Relation> {
+  if (!viewerId) return NO_RELATION;
+  if (viewerId === targetId) return { ...NO_RELATION, isSelf: true };
+  const row = await one<Omit<Relation, "isSelf" | "isFriend">>(db, sql`
+    SELECT
+      EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${viewerId} AND following_id = ${targetId}) AS "isFollowing",
+      EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${targetId} AND following_id = ${viewerId}) AS "followsYou",
+      EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${viewerId} AND blocked_id = ${targetId}) AS "isBlocked",
+      EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${targetId} AND blocked_id = ${viewerId}) AS "blocksYou",
+      EXISTS (SELECT 1 FROM user_mutes WHERE muter_id = ${viewerId} AND muted_id = ${targetId}) AS "isMuted"`);
+  const r = row!;
+  return { ...r, isSelf: false, isFriend: r.isFollowing && r.followsYou };
+}
+
+/** May the viewer see the target's profile content (posts, sections, social lists)? */
+export function canSeeProfileContent(visibility: Visibility, relation: Relation): boolean {
+  if (relation.isSelf) return true;
+  if (relation.isBlocked || relation.blocksYou) return false;
+  if (visibility === "public") return true;
+  if (visibility === "followers") return relation.isFollowing;
+  return false;
+}
+
+/**
+ * SQL condition: the account `userIdExpr` is visible to `viewerId` at all (active, and no block
+ * either way). Used wherever other users appear in a list (followers, search, comments…).
+ */
+export function accountVisibleSql(userIdExpr: SQL, statusExpr: SQL, viewerId: string | null): SQL {
+  if (!viewerId) return sql`${statusExpr} = 'active'`;
+  return sql`${statusExpr} = 'active' AND NOT EXISTS (
+    SELECT 1 FROM user_blocks b
+    WHERE (b.blocker_id = ${viewerId} AND b.blocked_id = ${userIdExpr})
+       OR (b.blocker_id = ${userIdExpr} AND b.blocked_id = ${viewerId}))`;
+}
+
+/**
+ * SQL condition: the viewer may see content of the account (`userIdExpr`, with profile visibility
+ * `visibilityExpr`): its own, public, or followers-only when the viewer follows it.
+ */
+export function profileContentVisibleSql(userIdExpr: SQL, visibilityExpr: SQL, viewerId: string | null): SQL {
+  if (!viewerId) return sql`${visibilityExpr} = 'public'`;
+  return sql`(${userIdExpr} = ${viewerId} OR ${visibilityExpr} = 'public' OR (${visibilityExpr} = 'followers' AND EXISTS (
+    SELECT 1 FROM user_follows f WHERE f.follower_id = ${viewerId} AND f.following_id = ${userIdExpr})))`;
+}
