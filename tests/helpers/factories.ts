@@ -25,7 +25,7 @@ export async function createUser(
   const [user] = await sql<TestUser[]>`
     INSERT INTO users (username, email, password_hash, status, deleted_at)
     VALUES (${username}, ${email}, ${TEST_PASSWORD_HASH}, ${opts.status ?? "active"},
-            ${opts.status === "deleted" ? new Date() : null})
+            ${opts.status === "deleted" ? new Date().toISOString() : null})
     RETURNING id, username, email`;
   if (opts.visibility || opts.displayName) {
     await sql`UPDATE user_profiles SET visibility = COALESCE(${opts.visibility ?? null}, visibility),
@@ -45,13 +45,15 @@ export async function createPost(
   opts: { type?: string; status?: "draft" | "published" | "scheduled" | "deleted"; content?: string | null; createdAt?: Date } = {},
 ): Promise<TestPost> {
   const status = opts.status ?? "published";
+  // ISO strings, not Date objects: Drizzle swaps the shared client's date serializers for pass-throughs.
+  const createdAt = (opts.createdAt ?? new Date()).toISOString();
   const content = opts.content === undefined ? `post ${unique()}` : opts.content;
   const [post] = await sql<TestPost[]>`
     INSERT INTO posts (user_id, type, status, content, published_at, scheduled_for, created_at)
     VALUES (${userId}, ${opts.type ?? "text_short"}, ${status}, ${content},
-            ${status === "published" ? (opts.createdAt ?? new Date()) : null},
-            ${status === "scheduled" ? new Date(Date.now() + 3_600_000) : null},
-            ${opts.createdAt ?? new Date()})
+            ${status === "published" ? createdAt : null},
+            ${status === "scheduled" ? new Date(Date.now() + 3_600_000).toISOString() : null},
+            ${createdAt})
     RETURNING id, user_id`;
   return post!;
 }

@@ -1,2 +1,11 @@
-// Drizzle mirror of the SQL migrations, one file per table group (filled in per group).
-export {};
+// Drizzle mirror of the SQL migrations in drizzle/*.sql, one file per table group. The SQL is the
+// source of truth (nothing is generated from these files); tests/db/drizzle-drift.test.ts fails
+// when the two disagree. schema_migrations belongs to the migrator and is deliberately absent.
+export * from "./enums";
+export * from "./users";
+export * from "./posts";
+export * from "./social";
+export * from "./profile";
+export * from "./feeds";
+export * from "./messaging";
+export * from "./storage";

@@ -1,0 +1,121 @@
+// Conversations, messages and notifications: 0014, 0015 (plus the foreign-key indexes of 0017);
+// the outgoing-mail outbox: 0024.
+// Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from "drizzle-orm/pg-core";
+import { notificationType } from "./enums";
+import { posts } from "./posts";
+import { comments } from "./social";
+import { users } from "./users";
+
+/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
+const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
+
+/** 1:1 and group conversations; participants are an array of user ids (no foreign key). */
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    participantIds: bigint("participant_ids", { mode: "number" }).array().notNull(),
+    lastMessageAt: tstz("last_message_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("conversations_min_participants", sql`cardinality(${t.participantIds}) >= 2`),
+    index("idx_conversations_participants").using("gin", t.participantIds),
+  ],
+);
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    conversationId: bigint("conversation_id", { mode: "number" })
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    senderId: bigint("sender_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    readBy: bigint("read_by", { mode: "number" }).array().notNull().default(sql`'{}'`),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    deletedAt: tstz("deleted_at"),
+  },
+  (t) => [
+    check("messages_content_not_empty", sql`LENGTH(TRIM(${t.content})) > 0`),
+    index("idx_messages_conversation_created")
+      .on(t.conversationId, t.createdAt.desc())
+      .where(sql`${t.deletedAt} IS NULL`),
+    index("idx_messages_unread").using("gin", t.readBy).where(sql`${t.deletedAt} IS NULL`),
+    index("messages_sender_idx").on(t.senderId), // 0017
+  ],
+);
+
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: notificationType("type").notNull(),
+    actorId: bigint("actor_id", { mode: "number" }).references(() => users.id, { onDelete: "cascade" }),
+    postId: bigint("post_id", { mode: "number" }).references(() => posts.id, { onDelete: "cascade" }),
+    commentId: bigint("comment_id", { mode: "number" }).references(() => comments.id, { onDelete: "cascade" }),
+    title: varchar("title", { length: 200 }).notNull(),
+    content: text("content"),
+    actionUrl: varchar("action_url", { length: 500 }),
+    isRead: boolean("is_read").notNull().default(false),
+    readAt: tstz("read_at"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("notifications_title_not_empty", sql`LENGTH(TRIM(${t.title})) > 0`),
+    check("notifications_actor_required", sql`${t.type} = 'system' OR ${t.actorId} IS NOT NULL`),
+    index("idx_notifications_user_unread")
+      .on(t.userId, t.createdAt.desc())
+      .where(sql`${t.isRead} = FALSE`),
+    index("idx_notifications_user_created").on(t.userId, t.createdAt.desc()),
+    // 0017
+    index("notifications_actor_idx").on(t.actorId).where(sql`${t.actorId} IS NOT NULL`),
+    index("notifications_post_idx").on(t.postId).where(sql`${t.postId} IS NOT NULL`),
+    index("notifications_comment_idx").on(t.commentId).where(sql`${t.commentId} IS NOT NULL`),
+    // 0026: a like (or repost) notifies the author once per actor and post.
+    uniqueIndex("notifications_once_per_actor_post_idx")
+      .on(t.userId, t.actorId, t.postId, t.type)
+      .where(sql`${t.type} IN ('like', 'repost')`),
+  ],
+);
+
+/** Mail queued in the caller's transaction, delivered by a job (SKIP LOCKED) (0024). */
+export const mailOutbox = pgTable(
+  "mail_outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    toAddress: varchar("to_address", { length: 255 }).notNull(),
+    subject: varchar("subject", { length: 200 }).notNull(),
+    bodyText: text("body_text").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    sendAfter: tstz("send_after").notNull().defaultNow(),
+    sentAt: tstz("sent_at"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    check("mail_outbox_attempts_positive", sql`${t.attempts} >= 0`),
+    index("mail_outbox_pending_idx").on(t.sendAfter).where(sql`${t.sentAt} IS NULL`),
+  ],
+);

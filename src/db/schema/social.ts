@@ -1,0 +1,146 @@
+// The follow graph, friendships, likes/bookmarks/shares, comments and reposts: 0007 (plus the
+// foreign-key index of 0017 and the read-path indexes of 0026). Mirror of the SQL migrations, kept honest by
+// tests/db/drizzle-drift.test.ts. user_follows and post_interactions have both a UNIQUE constraint
+// and a plain index on the same columns, as in the SQL.
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+import { interactionType } from "./enums";
+import { posts } from "./posts";
+import { users } from "./users";
+
+/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
+const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
+
+export const userFollows = pgTable(
+  "user_follows",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    followerId: bigint("follower_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    followingId: bigint("following_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("user_follows_no_self_follow", sql`${t.followerId} != ${t.followingId}`),
+    unique("user_follows_unique").on(t.followerId, t.followingId),
+    index("idx_user_follows_follower").on(t.followerId, t.createdAt.desc()),
+    index("idx_user_follows_following").on(t.followingId, t.createdAt.desc()),
+    index("idx_user_follows_both").on(t.followerId, t.followingId),
+  ],
+);
+
+/** Mutual follows, stored once per pair with user_id_1 < user_id_2 (kept by triggers, 0010). */
+export const friendships = pgTable(
+  "friendships",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId1: bigint("user_id_1", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    userId2: bigint("user_id_2", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("friendships_no_self", sql`${t.userId1} != ${t.userId2}`),
+    check("friendships_ordered", sql`${t.userId1} < ${t.userId2}`),
+    unique("friendships_unique").on(t.userId1, t.userId2),
+    index("idx_friendships_user1").on(t.userId1, t.createdAt.desc()),
+    index("idx_friendships_user2").on(t.userId2, t.createdAt.desc()),
+  ],
+);
+
+export const postInteractions = pgTable(
+  "post_interactions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    postId: bigint("post_id", { mode: "number" })
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    type: interactionType("type").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    unique("post_interactions_unique").on(t.userId, t.postId, t.type),
+    index("idx_post_interactions_user_post").on(t.userId, t.postId, t.type),
+    index("idx_post_interactions_post_type").on(t.postId, t.type, t.createdAt.desc()),
+    index("post_interactions_user_type_idx").on(t.userId, t.type, t.createdAt.desc(), t.id.desc()), // 0026
+  ],
+);
+
+export const comments = pgTable(
+  "comments",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    postId: bigint("post_id", { mode: "number" })
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    parentCommentId: bigint("parent_comment_id", { mode: "number" }).references(
+      (): AnyPgColumn => comments.id,
+      { onDelete: "cascade" },
+    ),
+    content: text("content").notNull(),
+    contentHtml: text("content_html"),
+    likesCount: integer("likes_count").notNull().default(0),
+    repliesCount: integer("replies_count").notNull().default(0),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    deletedAt: tstz("deleted_at"),
+  },
+  (t) => [
+    check("comments_content_not_empty", sql`LENGTH(TRIM(${t.content})) > 0`),
+    index("idx_comments_post_created")
+      .on(t.postId, t.createdAt.desc())
+      .where(sql`${t.deletedAt} IS NULL`),
+    index("idx_comments_parent")
+      .on(t.parentCommentId, t.createdAt.desc())
+      .where(sql`${t.parentCommentId} IS NOT NULL`),
+    index("comments_user_idx").on(t.userId), // 0017
+    // 0026
+    index("comments_deleted_at_idx").on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
+    index("comments_post_top_level_idx")
+      .on(t.postId, t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.deletedAt} IS NULL AND ${t.parentCommentId} IS NULL`),
+  ],
+);
+
+export const reposts = pgTable(
+  "reposts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    postId: bigint("post_id", { mode: "number" })
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    comment: text("comment"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    unique("reposts_unique").on(t.userId, t.postId),
+    index("idx_reposts_user").on(t.userId, t.createdAt.desc()),
+    index("idx_reposts_post").on(t.postId, t.createdAt.desc()),
+  ],
+);

@@ -1,0 +1,782 @@
+// Every CHECK, UNIQUE (constraint or unique index), foreign key and composite primary key in the
+// migrations: for each one, rows that pass and rows that fail with the exact SQLSTATE and, where
+// PostgreSQL reports one, the constraint's name. A final test compares the covered names with the
+// catalog, so a constraint added by a future migration without a test here fails the suite.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type postgres from "postgres";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { addMedia, createUser, type TestPost, type TestUser } from "../helpers/factories";
+
+// Creating the database (PGlite: migrating in memory) can take seconds on a loaded machine.
+const HOOK_TIMEOUT = 30_000;
+
+let t: TestDatabase;
+let sql: postgres.Sql;
+
+interface Fixtures {
+  a: TestUser;
+  b: TestUser;
+  post: TestPost;
+  mediaId: string;
+  commentId: string;
+  sectionId: string;
+  feedId: string;
+  listId: string;
+  conversationId: string;
+  freeTierId: string;
+}
+let fx: Fixtures;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  sql = t.sql;
+  const a = await createUser(sql);
+  const b = await createUser(sql);
+  const post = await createPost(sql, a.id);
+  const media = await addMedia(sql, a.id, post.id);
+  const [comment] = await sql<{ id: string }[]>`
+    INSERT INTO comments (post_id, user_id, content) VALUES (${post.id}, ${b.id}, 'first') RETURNING id`;
+  const [section] = await sql<{ id: string }[]>`
+    INSERT INTO profile_sections (user_id, type, title) VALUES (${a.id}, 'links', 'Links') RETURNING id`;
+  const [feed] = await sql<{ id: string }[]>`
+    INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${a.id}, 'Main', '{}') RETURNING id`;
+  const [list] = await sql<{ id: string }[]>`
+    INSERT INTO user_lists (user_id, name) VALUES (${a.id}, 'Friends') RETURNING id`;
+  const [conversation] = await sql<{ id: string }[]>`
+    INSERT INTO conversations (participant_ids) VALUES (${sql.array([a.id, b.id])}::bigint[]) RETURNING id`;
+  const [tier] = await sql<{ id: string }[]>`SELECT id FROM subscription_tiers WHERE name = 'Free'`;
+  fx = {
+    a, b, post, mediaId: media.id, commentId: comment!.id, sectionId: section!.id, feedId: feed!.id,
+    listId: list!.id, conversationId: conversation!.id, freeTierId: tier!.id,
+  };
+}, HOOK_TIMEOUT);
+afterAll(async () => {
+  await t.close();
+}, HOOK_TIMEOUT);
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+interface PgError {
+  code?: string;
+  constraint_name?: string;
+  column_name?: string;
+  message: string;
+}
+
+async function failure(run: () => PromiseLike<unknown>): Promise<PgError> {
+  try {
+    await run();
+  } catch (error) {
+    return error as PgError;
+  }
+  throw new Error("expected the statement to fail, but it succeeded");
+}
+
+async function expectViolation(run: () => PromiseLike<unknown>, code: string, constraint: string | null): Promise<void> {
+  const err = await failure(run);
+  expect({ code: err.code, constraint: err.constraint_name ?? null }).toEqual({ code, constraint });
+}
+
+const NOPE = "9000000000"; // an id no table will reach
+let n = 0;
+const uid = () => `${(++n).toString(36)}${Date.now().toString(36).slice(-4)}`;
+/** A username that does not exist yet, exactly `len` characters long (len >= 6). */
+const nameOfLength = (len: number) => `n${uid()}`.padEnd(len, "_").slice(0, len);
+const hex64 = () => Array.from({ length: 64 }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join("");
+// Timestamps are bound as ISO strings: drizzle() replaces postgres.js's Date serializer with a
+// pass-through on this client, so a Date parameter cannot be sent (see createPost in factories).
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+/** A published text post (factories' createPost binds Date objects, which this client rejects). */
+async function createPost(s: postgres.Sql, userId: string): Promise<TestPost> {
+  const [row] = await s<TestPost[]>`
+    INSERT INTO posts (user_id, type, status, content, published_at)
+    VALUES (${userId}, 'text_short', 'published', ${`post ${uid()}`}, now()) RETURNING id, user_id`;
+  return row!;
+}
+const newUser = () => createUser(sql);
+
+type Stmt = () => PromiseLike<unknown>;
+interface FailSpec {
+  run: Stmt;
+  code: string;
+  /** Expected err.constraint_name (null when PostgreSQL reports none, e.g. 22001). */
+  constraint: string | null;
+}
+interface Case {
+  table: string;
+  constraint: string;
+  code: string;
+  pass: Stmt[];
+  fail: Array<Stmt | FailSpec>;
+}
+const cases: Case[] = [];
+function check(table: string, constraint: string, pass: Stmt[], fail: Array<Stmt | FailSpec>) {
+  cases.push({ table, constraint, code: "23514", pass, fail });
+}
+function unique(table: string, constraint: string, pass: Stmt[], fail: Array<Stmt | FailSpec>) {
+  cases.push({ table, constraint, code: "23505", pass, fail });
+}
+function fk(table: string, constraint: string, pass: Stmt[], fail: Array<Stmt | FailSpec>) {
+  cases.push({ table, constraint, code: "23503", pass, fail });
+}
+/** A unique case whose passing statement, run twice, fails the second time. */
+function uniquePair(table: string, constraint: string, make: () => Promise<Stmt>) {
+  let stmt: Stmt | null = null;
+  unique(table, constraint,
+    [async () => { stmt = await make(); await stmt(); }],
+    [() => stmt!()]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// users
+
+check("users", "users_username_length",
+  [
+    () => sql`INSERT INTO users (username, email, password_hash) VALUES (${`a${uid()}`.slice(0, 3)}, ${`${uid()}@len.test`}, 'h')`,
+    () => { const u = nameOfLength(30); return sql`INSERT INTO users (username, email, password_hash) VALUES (${u}, ${`${u}@len.test`}, 'h')`; },
+  ],
+  [
+    () => sql`INSERT INTO users (username, email, password_hash) VALUES ('ab', ${`${uid()}@len.test`}, 'h')`,
+    () => sql`INSERT INTO users (username, email, password_hash) VALUES ('x', ${`${uid()}@len.test`}, 'h')`,
+    // VARCHAR(30) rejects a 31-character name before the CHECK is evaluated.
+    { run: () => sql`INSERT INTO users (username, email, password_hash) VALUES (${nameOfLength(31)}, ${`${uid()}@len.test`}, 'h')`, code: "22001", constraint: null },
+  ]);
+
+check("users", "users_username_format",
+  [
+    () => { const u = `Ab_9${uid()}`; return sql`INSERT INTO users (username, email, password_hash) VALUES (${u}, ${`${u}@fmt.test`}, 'h')`; },
+    () => { const u = `___${uid()}`; return sql`INSERT INTO users (username, email, password_hash) VALUES (${u}, ${`${u}@fmt.test`}, 'h')`; },
+  ],
+  ["bad-name", "has space", "dot.name", "émile", "semi;colon", "tab\tname"].map((bad) =>
+    () => sql`INSERT INTO users (username, email, password_hash) VALUES (${bad}, ${`${uid()}@fmt.test`}, 'h')`));
+
+check("users", "users_status_valid",
+  ["active", "suspended", "deleted"].map((status) => () => {
+    const u = `st_${uid()}`;
+    return sql`INSERT INTO users (username, email, password_hash, status) VALUES (${u}, ${`${u}@st.test`}, 'h', ${status})`;
+  }),
+  ["banned", "ACTIVE", ""].map((status) => () => {
+    const u = `st_${uid()}`;
+    return sql`INSERT INTO users (username, email, password_hash, status) VALUES (${u}, ${`${u}@st.test`}, 'h', ${status})`;
+  }));
+
+{
+  const name = `dup_${uid()}`;
+  unique("users", "users_username_key",
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${name}, ${`${uid()}@dup.test`}, 'h')`],
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${name}, ${`${uid()}@dup.test`}, 'h')`]);
+}
+{
+  const name = `CaseName_${uid()}`;
+  unique("users", "users_username_lower_key",
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${name}, ${`${uid()}@ci.test`}, 'h')`],
+    [
+      () => sql`INSERT INTO users (username, email, password_hash) VALUES (${name.toLowerCase()}, ${`${uid()}@ci.test`}, 'h')`,
+      () => sql`INSERT INTO users (username, email, password_hash) VALUES (${name.toUpperCase()}, ${`${uid()}@ci.test`}, 'h')`,
+    ]);
+}
+{
+  const email = `same_${uid()}@example.test`;
+  unique("users", "users_email_key",
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${`em_${uid()}`}, ${email}, 'h')`],
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${`em_${uid()}`}, ${email}, 'h')`]);
+}
+{
+  const email = `Mixed_${uid()}@Example.Test`;
+  unique("users", "users_email_lower_key",
+    [() => sql`INSERT INTO users (username, email, password_hash) VALUES (${`em_${uid()}`}, ${email}, 'h')`],
+    [
+      () => sql`INSERT INTO users (username, email, password_hash) VALUES (${`em_${uid()}`}, ${email.toLowerCase()}, 'h')`,
+      () => sql`INSERT INTO users (username, email, password_hash) VALUES (${`em_${uid()}`}, ${email.toUpperCase()}, 'h')`,
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// user_profiles (every user already has one, made by the bootstrap trigger)
+
+/** A user whose bootstrap profile has been removed, so one may be inserted by hand. */
+async function userWithoutProfile(): Promise<TestUser> {
+  const u = await newUser();
+  await sql`DELETE FROM user_profiles WHERE user_id = ${u.id}`;
+  return u;
+}
+
+unique("user_profiles", "user_profiles_user_id_key",
+  [async () => { const u = await userWithoutProfile(); await sql`INSERT INTO user_profiles (user_id) VALUES (${u.id})`; }],
+  [() => sql`INSERT INTO user_profiles (user_id) VALUES (${fx.a.id})`]);
+fk("user_profiles", "user_profiles_user_id_fkey",
+  [async () => { const u = await userWithoutProfile(); await sql`INSERT INTO user_profiles (user_id) VALUES (${u.id})`; }],
+  [() => sql`INSERT INTO user_profiles (user_id) VALUES (${NOPE})`]);
+check("user_profiles", "user_profiles_visibility_valid",
+  ["public", "followers", "private"].map((v) => () => sql`UPDATE user_profiles SET visibility = ${v} WHERE user_id = ${fx.a.id}`),
+  ["friends", "Public", ""].map((v) => () => sql`UPDATE user_profiles SET visibility = ${v} WHERE user_id = ${fx.a.id}`));
+check("user_profiles", "user_profiles_age_valid",
+  [13, 120, null].map((age) => () => sql`UPDATE user_profiles SET age = ${age} WHERE user_id = ${fx.a.id}`),
+  [12, 121, 0, -1].map((age) => () => sql`UPDATE user_profiles SET age = ${age} WHERE user_id = ${fx.a.id}`));
+
+// ---------------------------------------------------------------------------------------------
+// subscription_tiers
+
+unique("subscription_tiers", "subscription_tiers_name_key",
+  [() => sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES (${`Tier ${uid()}`}, 1, 0)`],
+  [() => sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES ('Pro', 1, 0)`]);
+check("subscription_tiers", "subscription_tiers_storage_positive",
+  [() => sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES (${`Tier ${uid()}`}, 1, 100)`],
+  [0, -1].map((bytes) => () =>
+    sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES (${`Tier ${uid()}`}, ${bytes}, 100)`));
+check("subscription_tiers", "subscription_tiers_price_positive",
+  [() => sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES (${`Tier ${uid()}`}, 1, 0)`],
+  [() => sql`INSERT INTO subscription_tiers (name, storage_bytes, price_monthly_cents) VALUES (${`Tier ${uid()}`}, 1, -1)`]);
+
+// ---------------------------------------------------------------------------------------------
+// storage_usage (every user already has one, made by the bootstrap trigger)
+
+async function userWithoutStorage(): Promise<TestUser> {
+  const u = await newUser();
+  await sql`DELETE FROM storage_usage WHERE user_id = ${u.id}`;
+  return u;
+}
+unique("storage_usage", "storage_usage_user_id_key",
+  [async () => { const u = await userWithoutStorage(); await sql`INSERT INTO storage_usage (user_id) VALUES (${u.id})`; }],
+  [() => sql`INSERT INTO storage_usage (user_id) VALUES (${fx.a.id})`]);
+fk("storage_usage", "storage_usage_user_id_fkey",
+  [async () => { const u = await userWithoutStorage(); await sql`INSERT INTO storage_usage (user_id) VALUES (${u.id})`; }],
+  [() => sql`INSERT INTO storage_usage (user_id) VALUES (${NOPE})`]);
+check("storage_usage", "storage_usage_positive",
+  [0, 5].map((v) => () => sql`UPDATE storage_usage SET used_bytes = ${v} WHERE user_id = ${fx.b.id}`),
+  [() => sql`UPDATE storage_usage SET used_bytes = -1 WHERE user_id = ${fx.b.id}`]);
+check("storage_usage", "storage_usage_quota_positive",
+  [1, 52428800].map((v) => () => sql`UPDATE storage_usage SET quota_bytes = ${v} WHERE user_id = ${fx.b.id}`),
+  [0, -1].map((v) => () => sql`UPDATE storage_usage SET quota_bytes = ${v} WHERE user_id = ${fx.b.id}`));
+
+// ---------------------------------------------------------------------------------------------
+// posts
+
+const insertPost = (o: { userId?: string; type?: string; status?: string; content?: string | null; title?: string | null; publishedAt?: string | null; scheduledFor?: string | null }) =>
+  () => sql`INSERT INTO posts (user_id, type, status, content, title, published_at, scheduled_for)
+            VALUES (${o.userId ?? fx.a.id}, ${o.type ?? "text_short"}, ${o.status ?? "draft"},
+                    ${o.content === undefined ? "hello" : o.content}, ${o.title ?? null},
+                    ${o.publishedAt ?? null}, ${o.scheduledFor ?? null})`;
+
+fk("posts", "posts_user_id_fkey", [insertPost({})], [insertPost({ userId: NOPE })]);
+check("posts", "posts_title_length",
+  [insertPost({ title: "t".repeat(200) }), insertPost({ title: null })],
+  // VARCHAR(200) rejects the 201st character before this CHECK runs (the CHECK can never fire).
+  [{ run: insertPost({ title: "t".repeat(201) }), code: "22001", constraint: null }]);
+check("posts", "posts_content_required",
+  [
+    insertPost({ type: "text_short", content: "hi" }),
+    insertPost({ type: "text_long", content: "  padded  " }),
+    insertPost({ type: "image", content: null }),
+    insertPost({ type: "video_short", content: "" }),
+    insertPost({ type: "song", content: "   " }),
+  ],
+  [
+    insertPost({ type: "text_short", content: null }),
+    insertPost({ type: "text_short", content: "" }),
+    insertPost({ type: "text_short", content: "     " }),
+    insertPost({ type: "text_long", content: null }),
+    insertPost({ type: "text_long", content: "  " }),
+  ]);
+check("posts", "posts_published_at_check",
+  [
+    insertPost({ status: "published", publishedAt: new Date().toISOString() }),
+    insertPost({ status: "draft" }),
+    insertPost({ status: "deleted" }),
+  ],
+  [insertPost({ status: "published", publishedAt: null })]);
+check("posts", "posts_scheduled_for_check",
+  [insertPost({ status: "scheduled", scheduledFor: inAnHour() })],
+  [insertPost({ status: "scheduled", scheduledFor: null })]);
+
+// ---------------------------------------------------------------------------------------------
+// post_media
+
+const insertMedia = (o: { postId?: string; userId?: string; size?: number }) =>
+  () => sql`INSERT INTO post_media (post_id, user_id, type, file_url, file_size_bytes, mime_type)
+            VALUES (${o.postId ?? fx.post.id}, ${o.userId ?? fx.a.id}, 'image', ${`https://cdn.test/${uid()}`},
+                    ${o.size ?? 10}, 'image/png')`;
+fk("post_media", "post_media_post_id_fkey", [insertMedia({})], [insertMedia({ postId: NOPE })]);
+fk("post_media", "post_media_user_id_fkey", [insertMedia({})], [insertMedia({ userId: NOPE })]);
+check("post_media", "post_media_file_size_positive",
+  [insertMedia({ size: 1 })],
+  [insertMedia({ size: 0 }), insertMedia({ size: -100 })]);
+
+// ---------------------------------------------------------------------------------------------
+// user_follows
+
+fk("user_follows", "user_follows_follower_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${u.id}, ${fx.a.id})`; }],
+  [() => sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${NOPE}, ${fx.a.id})`]);
+fk("user_follows", "user_follows_following_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${fx.a.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${fx.a.id}, ${NOPE})`]);
+check("user_follows", "user_follows_no_self_follow",
+  [async () => { const u = await newUser(); await sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${u.id}, ${fx.b.id})`; }],
+  [() => sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${fx.a.id}, ${fx.a.id})`]);
+uniquePair("user_follows", "user_follows_unique", async () => {
+  const [x, y] = [await newUser(), await newUser()];
+  return () => sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${x.id}, ${y.id})`;
+});
+
+// ---------------------------------------------------------------------------------------------
+// friendships
+
+async function orderedPair(): Promise<[string, string]> {
+  const x = await newUser();
+  const y = await newUser();
+  return BigInt(x.id) < BigInt(y.id) ? [x.id, y.id] : [y.id, x.id];
+}
+fk("friendships", "friendships_user_id_1_fkey",
+  [async () => { const [lo, hi] = await orderedPair(); await sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${lo}, ${hi})`; }],
+  [() => sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (0, ${fx.a.id})`]);
+fk("friendships", "friendships_user_id_2_fkey",
+  [async () => { const [lo, hi] = await orderedPair(); await sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${lo}, ${hi})`; }],
+  [() => sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${fx.a.id}, ${NOPE})`]);
+check("friendships", "friendships_no_self",
+  [async () => { const [lo, hi] = await orderedPair(); await sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${lo}, ${hi})`; }],
+  // (a, a) also breaks friendships_ordered; CHECKs are evaluated in name order, so no_self reports.
+  [() => sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${fx.a.id}, ${fx.a.id})`]);
+check("friendships", "friendships_ordered",
+  [async () => { const [lo, hi] = await orderedPair(); await sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${lo}, ${hi})`; }],
+  [async () => { const [lo, hi] = await orderedPair(); await sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${hi}, ${lo})`; }]);
+uniquePair("friendships", "friendships_unique", async () => {
+  const [lo, hi] = await orderedPair();
+  return () => sql`INSERT INTO friendships (user_id_1, user_id_2) VALUES (${lo}, ${hi})`;
+});
+
+// ---------------------------------------------------------------------------------------------
+// post_interactions
+
+fk("post_interactions", "post_interactions_user_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'like')`; }],
+  [() => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${NOPE}, ${fx.post.id}, 'like')`]);
+fk("post_interactions", "post_interactions_post_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'share')`; }],
+  [() => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${fx.a.id}, ${NOPE}, 'like')`]);
+{
+  let u: TestUser;
+  unique("post_interactions", "post_interactions_unique",
+    [
+      async () => { u = await newUser(); await sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'like')`; },
+      // same user and post, other types: distinct rows
+      () => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'bookmark')`,
+      () => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'share')`,
+    ],
+    [
+      () => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'like')`,
+      () => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${u.id}, ${fx.post.id}, 'bookmark')`,
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// comments
+
+const insertComment = (o: { postId?: string; userId?: string; parentId?: string | null; content?: string }) =>
+  () => sql`INSERT INTO comments (post_id, user_id, parent_comment_id, content)
+            VALUES (${o.postId ?? fx.post.id}, ${o.userId ?? fx.b.id}, ${o.parentId ?? null}, ${o.content ?? "nice"})`;
+fk("comments", "comments_post_id_fkey", [insertComment({})], [insertComment({ postId: NOPE })]);
+fk("comments", "comments_user_id_fkey", [insertComment({})], [insertComment({ userId: NOPE })]);
+fk("comments", "comments_parent_comment_id_fkey",
+  [() => insertComment({ parentId: fx.commentId })()],
+  [insertComment({ parentId: NOPE })]);
+check("comments", "comments_content_not_empty",
+  [insertComment({ content: "x" }), insertComment({ content: "  ok  " })],
+  [insertComment({ content: "" }), insertComment({ content: "    " })]);
+
+// ---------------------------------------------------------------------------------------------
+// reposts
+
+fk("reposts", "reposts_user_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO reposts (user_id, post_id) VALUES (${u.id}, ${fx.post.id})`; }],
+  [() => sql`INSERT INTO reposts (user_id, post_id) VALUES (${NOPE}, ${fx.post.id})`]);
+fk("reposts", "reposts_post_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO reposts (user_id, post_id, comment) VALUES (${u.id}, ${fx.post.id}, 'look')`; }],
+  [() => sql`INSERT INTO reposts (user_id, post_id) VALUES (${fx.b.id}, ${NOPE})`]);
+uniquePair("reposts", "reposts_unique", async () => {
+  const u = await newUser();
+  return () => sql`INSERT INTO reposts (user_id, post_id) VALUES (${u.id}, ${fx.post.id})`;
+});
+
+// ---------------------------------------------------------------------------------------------
+// profile_sections / section_content
+
+fk("profile_sections", "profile_sections_user_id_fkey",
+  [() => sql`INSERT INTO profile_sections (user_id, type, title) VALUES (${fx.a.id}, 'feed', 'Feed')`],
+  [() => sql`INSERT INTO profile_sections (user_id, type, title) VALUES (${NOPE}, 'feed', 'Feed')`]);
+check("profile_sections", "profile_sections_title_not_empty",
+  [() => sql`INSERT INTO profile_sections (user_id, type, title) VALUES (${fx.a.id}, 'static_text', 'A')`],
+  ["", "   "].map((title) => () => sql`INSERT INTO profile_sections (user_id, type, title) VALUES (${fx.a.id}, 'feed', ${title})`));
+fk("section_content", "section_content_section_id_fkey",
+  [() => sql`INSERT INTO section_content (section_id, content_type) VALUES (${fx.sectionId}, 'link')`],
+  [() => sql`INSERT INTO section_content (section_id, content_type) VALUES (${NOPE}, 'link')`]);
+check("section_content", "section_content_type_valid",
+  ["text", "link", "image", "embed"].map((ct) => () => sql`INSERT INTO section_content (section_id, content_type) VALUES (${fx.sectionId}, ${ct})`),
+  ["video", "Text", ""].map((ct) => () => sql`INSERT INTO section_content (section_id, content_type) VALUES (${fx.sectionId}, ${ct})`));
+
+// ---------------------------------------------------------------------------------------------
+// custom_feeds / feed_filters
+
+fk("custom_feeds", "custom_feeds_user_id_fkey",
+  [() => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.b.id}, ${`Feed ${uid()}`}, '{}')`],
+  [() => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${NOPE}, ${`Feed ${uid()}`}, '{}')`]);
+check("custom_feeds", "custom_feeds_name_not_empty",
+  [() => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.b.id}, ${`F${uid()}`}, '{}')`],
+  ["", "  "].map((name) => () => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.b.id}, ${name}, '{}')`));
+{
+  const name = `Same ${uid()}`;
+  unique("custom_feeds", "custom_feeds_user_name_unique",
+    [
+      () => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.a.id}, ${name}, '{}')`,
+      // the same name for another user is fine
+      () => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.b.id}, ${name}, '{}')`,
+    ],
+    [() => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.a.id}, ${name}, '{"x":1}')`]);
+}
+fk("feed_filters", "feed_filters_feed_id_fkey",
+  [() => sql`INSERT INTO feed_filters (feed_id, type, operator, value) VALUES (${fx.feedId}, 'tag', 'equals', '"cats"')`],
+  [() => sql`INSERT INTO feed_filters (feed_id, type, operator, value) VALUES (${NOPE}, 'tag', 'equals', '"cats"')`]);
+check("feed_filters", "feed_filters_logical_operator_valid",
+  ["AND", "OR", "NOT"].map((op) => () =>
+    sql`INSERT INTO feed_filters (feed_id, type, operator, value, logical_operator) VALUES (${fx.feedId}, 'tag', 'equals', '"x"', ${op})`),
+  ["XOR", "and", ""].map((op) => () =>
+    sql`INSERT INTO feed_filters (feed_id, type, operator, value, logical_operator) VALUES (${fx.feedId}, 'tag', 'equals', '"x"', ${op})`));
+
+// ---------------------------------------------------------------------------------------------
+// user_lists / list_members
+
+fk("user_lists", "user_lists_user_id_fkey",
+  [() => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.b.id}, ${`List ${uid()}`})`],
+  [() => sql`INSERT INTO user_lists (user_id, name) VALUES (${NOPE}, ${`List ${uid()}`})`]);
+check("user_lists", "user_lists_name_not_empty",
+  [() => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.b.id}, ${`L${uid()}`})`],
+  ["", "   "].map((name) => () => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.b.id}, ${name})`));
+{
+  const name = `Same ${uid()}`;
+  unique("user_lists", "user_lists_user_name_unique",
+    [
+      () => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.a.id}, ${name})`,
+      () => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.b.id}, ${name})`,
+    ],
+    [() => sql`INSERT INTO user_lists (user_id, name) VALUES (${fx.a.id}, ${name})`]);
+}
+fk("list_members", "list_members_list_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO list_members (list_id, member_user_id) VALUES (${fx.listId}, ${u.id})`; }],
+  [() => sql`INSERT INTO list_members (list_id, member_user_id) VALUES (${NOPE}, ${fx.b.id})`]);
+fk("list_members", "list_members_member_user_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO list_members (list_id, member_user_id) VALUES (${fx.listId}, ${u.id})`; }],
+  [() => sql`INSERT INTO list_members (list_id, member_user_id) VALUES (${fx.listId}, ${NOPE})`]);
+uniquePair("list_members", "list_members_unique", async () => {
+  const u = await newUser();
+  return () => sql`INSERT INTO list_members (list_id, member_user_id) VALUES (${fx.listId}, ${u.id})`;
+});
+
+// ---------------------------------------------------------------------------------------------
+// conversations / messages
+
+check("conversations", "conversations_min_participants",
+  [
+    () => sql`INSERT INTO conversations (participant_ids) VALUES (${sql.array([fx.a.id, fx.b.id])}::bigint[])`,
+    () => sql`INSERT INTO conversations (participant_ids) VALUES (ARRAY[${fx.a.id}, ${fx.b.id}, ${fx.post.user_id}]::bigint[])`,
+  ],
+  [
+    () => sql`INSERT INTO conversations (participant_ids) VALUES (ARRAY[${fx.a.id}]::bigint[])`,
+    // 0028: an empty array used to pass (array_length('{}', 1) is NULL); cardinality() is 0
+    () => sql`INSERT INTO conversations (participant_ids) VALUES ('{}'::bigint[])`,
+  ]);
+fk("messages", "messages_conversation_id_fkey",
+  [() => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.a.id}, 'hi')`],
+  [() => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${NOPE}, ${fx.a.id}, 'hi')`]);
+fk("messages", "messages_sender_id_fkey",
+  [() => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.b.id}, 'hey')`],
+  [() => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${NOPE}, 'hi')`]);
+check("messages", "messages_content_not_empty",
+  [() => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.a.id}, ' . ')`],
+  ["", "   "].map((c) => () => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.a.id}, ${c})`));
+
+// ---------------------------------------------------------------------------------------------
+// notifications
+
+const insertNotification = (o: { userId?: string; type?: string; actorId?: string | null; postId?: string | null; commentId?: string | null; title?: string }) =>
+  () => sql`INSERT INTO notifications (user_id, type, actor_id, post_id, comment_id, title)
+            VALUES (${o.userId ?? fx.a.id}, ${o.type ?? "like"}, ${o.actorId === undefined ? fx.b.id : o.actorId},
+                    ${o.postId ?? null}, ${o.commentId ?? null}, ${o.title ?? "Someone liked your post"})`;
+fk("notifications", "notifications_user_id_fkey", [insertNotification({})], [insertNotification({ userId: NOPE })]);
+fk("notifications", "notifications_actor_id_fkey", [insertNotification({})], [insertNotification({ actorId: NOPE })]);
+fk("notifications", "notifications_post_id_fkey",
+  [() => insertNotification({ postId: fx.post.id })()], [insertNotification({ postId: NOPE })]);
+fk("notifications", "notifications_comment_id_fkey",
+  [() => insertNotification({ type: "comment", commentId: fx.commentId })()], [insertNotification({ commentId: NOPE })]);
+check("notifications", "notifications_title_not_empty",
+  [insertNotification({ title: "t" })],
+  [insertNotification({ title: "" }), insertNotification({ title: "   " })]);
+check("notifications", "notifications_actor_required",
+  [
+    insertNotification({ type: "system", actorId: null, title: "Welcome" }),
+    insertNotification({ type: "system" }),
+    insertNotification({ type: "follow" }),
+  ],
+  ["like", "follow", "comment", "repost", "mention", "message", "friend_request", "reply", "friend"].map((type) =>
+    insertNotification({ type, actorId: null })));
+{
+  // 0026: a like or repost notifies the author once per (recipient, actor, post, type)
+  let postId: string;
+  unique("notifications", "notifications_once_per_actor_post_idx",
+    [
+      async () => { postId = await createPost(sql, fx.a.id).then((p) => p.id); await insertNotification({ type: "like", postId })(); },
+      () => insertNotification({ type: "repost", postId })(),
+      // other types may repeat, and so may likes on another post or from another actor
+      () => insertNotification({ type: "comment", postId })(),
+      () => insertNotification({ type: "comment", postId })(),
+      () => insertNotification({ type: "like", postId, actorId: fx.a.id })(),
+      // post_id NULL: NULLs are distinct, so no conflict
+      () => insertNotification({ type: "like", postId: null })(),
+      () => insertNotification({ type: "like", postId: null })(),
+    ],
+    [
+      () => insertNotification({ type: "like", postId })(),
+      () => insertNotification({ type: "repost", postId })(),
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// user_subscriptions
+
+const insertSubscription = (o: { userId?: string; tierId?: string; start?: string; end?: string }) =>
+  () => sql`INSERT INTO user_subscriptions (user_id, tier_id, current_period_start, current_period_end)
+            VALUES (${o.userId ?? fx.a.id}, ${o.tierId ?? fx.freeTierId},
+                    ${o.start ?? "2030-01-01T00:00:00Z"}, ${o.end ?? "2030-02-01T00:00:00Z"})`;
+fk("user_subscriptions", "user_subscriptions_user_id_fkey", [insertSubscription({})], [insertSubscription({ userId: NOPE })]);
+fk("user_subscriptions", "user_subscriptions_tier_id_fkey", [insertSubscription({})], [insertSubscription({ tierId: NOPE })]);
+check("user_subscriptions", "user_subscriptions_period_valid",
+  [
+    insertSubscription({ start: "2030-01-01T00:00:00Z", end: "2030-01-01T00:00:00Z" }),
+    insertSubscription({ start: "2030-01-01T00:00:00Z", end: "2031-01-01T00:00:00Z" }),
+  ],
+  [insertSubscription({ start: "2030-01-02T00:00:00Z", end: "2030-01-01T23:59:59Z" })]);
+
+// ---------------------------------------------------------------------------------------------
+// sessions
+
+const insertSession = (o: { userId?: string; tokenHash?: string }) =>
+  () => sql`INSERT INTO sessions (user_id, token_hash, expires_at)
+            VALUES (${o.userId ?? fx.a.id}, ${o.tokenHash ?? hex64()}, ${inAnHour()})`;
+fk("sessions", "sessions_user_id_fkey", [insertSession({})], [insertSession({ userId: NOPE })]);
+{
+  const hash = hex64();
+  unique("sessions", "sessions_token_hash_key",
+    [insertSession({ tokenHash: hash })],
+    [() => insertSession({ tokenHash: hash, userId: fx.b.id })()]);
+}
+check("sessions", "sessions_token_hash_format",
+  [insertSession({ tokenHash: "0".repeat(64) }), insertSession({ tokenHash: "abcdef0123456789".repeat(4) })],
+  [
+    insertSession({ tokenHash: "ABCDEF0123456789".repeat(4) }),
+    insertSession({ tokenHash: "a".repeat(63) }),
+    insertSession({ tokenHash: "g".repeat(64) }),
+    insertSession({ tokenHash: "" }),
+    { run: insertSession({ tokenHash: "a".repeat(65) }), code: "22001", constraint: null },
+  ]);
+
+// ---------------------------------------------------------------------------------------------
+// user_blocks / user_mutes
+
+for (const [table, left, right] of [["user_blocks", "blocker_id", "blocked_id"], ["user_mutes", "muter_id", "muted_id"]] as const) {
+  const insert = (l: string, r: string) => () => sql`INSERT INTO ${sql(table)} (${sql(left)}, ${sql(right)}) VALUES (${l}, ${r})`;
+  const fresh = async () => { const u = await newUser(); await insert(u.id, fx.a.id)(); };
+  fk(table, `${table}_${left}_fkey`, [fresh], [() => insert(NOPE, fx.a.id)()]);
+  fk(table, `${table}_${right}_fkey`, [async () => { const u = await newUser(); await insert(fx.a.id, u.id)(); }], [() => insert(fx.a.id, NOPE)()]);
+  check(table, `${table}_no_self`, [fresh], [() => insert(fx.b.id, fx.b.id)()]);
+  let x: TestUser;
+  unique(table, `${table}_pkey`,
+    [
+      async () => { x = await newUser(); await insert(x.id, fx.b.id)(); },
+      () => insert(fx.b.id, x.id)(), // the reverse direction is a different row
+    ],
+    [() => insert(x.id, fx.b.id)()]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// post_tags / post_mentions
+
+fk("post_tags", "post_tags_post_id_fkey",
+  [() => sql`INSERT INTO post_tags (post_id, tag) VALUES (${fx.post.id}, ${`t${uid()}`})`],
+  [() => sql`INSERT INTO post_tags (post_id, tag) VALUES (${NOPE}, 'cats')`]);
+unique("post_tags", "post_tags_pkey",
+  [
+    () => sql`INSERT INTO post_tags (post_id, tag) VALUES (${fx.post.id}, 'dogs')`,
+    async () => { const p = await createPost(sql, fx.b.id); await sql`INSERT INTO post_tags (post_id, tag) VALUES (${p.id}, 'dogs')`; },
+  ],
+  [() => sql`INSERT INTO post_tags (post_id, tag) VALUES (${fx.post.id}, 'dogs')`]);
+check("post_tags", "post_tags_normalized",
+  ["hello_world", "abc123", "_", "x"].map((tag) => () => sql`INSERT INTO post_tags (post_id, tag) VALUES (${fx.post.id}, ${tag})`),
+  ["Hello", "UPPER", "#hello", "two words", "hy-phen", "", "dot.tag"].map((tag) => () =>
+    sql`INSERT INTO post_tags (post_id, tag) VALUES (${fx.post.id}, ${tag})`));
+fk("post_mentions", "post_mentions_post_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${fx.post.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${NOPE}, ${fx.b.id})`]);
+fk("post_mentions", "post_mentions_mentioned_user_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${fx.post.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${fx.post.id}, ${NOPE})`]);
+uniquePair("post_mentions", "post_mentions_pkey", async () => {
+  const u = await newUser();
+  return () => sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${fx.post.id}, ${u.id})`;
+});
+
+// ---------------------------------------------------------------------------------------------
+// upload_reservations
+
+const insertReservation = (o: { userId?: string; fileKey?: string; size?: number; status?: string; mediaId?: string | null }) =>
+  () => sql`INSERT INTO upload_reservations (user_id, file_key, file_name, mime_type, media_type, size_bytes, status, media_id, expires_at)
+            VALUES (${o.userId ?? fx.a.id}, ${o.fileKey ?? `uploads/${uid()}`}, 'photo.png', 'image/png', 'image',
+                    ${o.size ?? 100}, ${o.status ?? "pending"}, ${o.mediaId ?? null}, ${inAnHour()})`;
+fk("upload_reservations", "upload_reservations_user_id_fkey", [insertReservation({})], [insertReservation({ userId: NOPE })]);
+fk("upload_reservations", "upload_reservations_media_id_fkey",
+  [() => insertReservation({ status: "confirmed", mediaId: fx.mediaId })()], [insertReservation({ mediaId: NOPE })]);
+{
+  const key = `uploads/same-${uid()}`;
+  unique("upload_reservations", "upload_reservations_file_key_key",
+    [insertReservation({ fileKey: key })],
+    [() => insertReservation({ fileKey: key, userId: fx.b.id })()]);
+}
+check("upload_reservations", "upload_reservations_size_positive",
+  [insertReservation({ size: 1 })],
+  [insertReservation({ size: 0 }), insertReservation({ size: -1 })]);
+check("upload_reservations", "upload_reservations_status_valid",
+  ["pending", "confirmed", "attached", "expired", "rejected"].map((status) => insertReservation({ status })),
+  ["done", "PENDING", ""].map((status) => insertReservation({ status })));
+
+// ---------------------------------------------------------------------------------------------
+// auth_tokens / mail_outbox
+
+const insertAuthToken = (o: { userId?: string; purpose?: string; tokenHash?: string }) =>
+  () => sql`INSERT INTO auth_tokens (user_id, purpose, token_hash, expires_at)
+            VALUES (${o.userId ?? fx.a.id}, ${o.purpose ?? "verify_email"}, ${o.tokenHash ?? hex64()}, ${inAnHour()})`;
+fk("auth_tokens", "auth_tokens_user_id_fkey", [insertAuthToken({})], [insertAuthToken({ userId: NOPE })]);
+{
+  const hash = hex64();
+  unique("auth_tokens", "auth_tokens_token_hash_key",
+    [insertAuthToken({ tokenHash: hash })],
+    [() => insertAuthToken({ tokenHash: hash, purpose: "reset_password", userId: fx.b.id })()]);
+}
+check("auth_tokens", "auth_tokens_purpose_valid",
+  ["verify_email", "reset_password"].map((purpose) => insertAuthToken({ purpose })),
+  ["login", "VERIFY_EMAIL", ""].map((purpose) => insertAuthToken({ purpose })));
+check("auth_tokens", "auth_tokens_token_hash_format",
+  [insertAuthToken({ tokenHash: "f".repeat(64) })],
+  [
+    insertAuthToken({ tokenHash: "F".repeat(64) }),
+    insertAuthToken({ tokenHash: "abc" }),
+    insertAuthToken({ tokenHash: "z".repeat(64) }),
+    { run: insertAuthToken({ tokenHash: "a".repeat(65) }), code: "22001", constraint: null },
+  ]);
+check("mail_outbox", "mail_outbox_attempts_positive",
+  [0, 3].map((attempts) => () =>
+    sql`INSERT INTO mail_outbox (to_address, subject, body_text, attempts) VALUES ('a@b.test', 's', 'b', ${attempts})`),
+  [() => sql`INSERT INTO mail_outbox (to_address, subject, body_text, attempts) VALUES ('a@b.test', 's', 'b', -1)`]);
+
+// ---------------------------------------------------------------------------------------------
+// the tests
+
+describe("seeded reference data", () => {
+  test("exactly the four subscription tiers exist, with their bytes and prices", async () => {
+    const rows = await sql`
+      SELECT name, storage_bytes, price_monthly_cents, is_active FROM subscription_tiers ORDER BY storage_bytes`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { name: "Free", storage_bytes: "52428800", price_monthly_cents: 0, is_active: true },
+      { name: "Basic", storage_bytes: "1073741824", price_monthly_cents: 499, is_active: true },
+      { name: "Pro", storage_bytes: "5368709120", price_monthly_cents: 999, is_active: true },
+      { name: "Premium", storage_bytes: "10737418240", price_monthly_cents: 1499, is_active: true },
+    ]);
+  });
+});
+
+const codeName: Record<string, string> = { "23514": "CHECK", "23505": "UNIQUE", "23503": "FOREIGN KEY" };
+
+describe("constraints: passing rows are accepted, failing rows rejected with SQLSTATE and constraint name", () => {
+  for (const c of cases) {
+    test(`${c.table}.${c.constraint} (${codeName[c.code]}): ${c.pass.length} pass, ${c.fail.length} fail`, async () => {
+      for (const [i, run] of c.pass.entries()) {
+        try {
+          await run();
+        } catch (error) {
+          throw new Error(`passing statement #${i} was rejected: ${(error as Error).message}`);
+        }
+      }
+      for (const f of c.fail) {
+        const spec: FailSpec = typeof f === "function" ? { run: f, code: c.code, constraint: c.constraint } : f;
+        await expectViolation(spec.run, spec.code, spec.constraint);
+      }
+    });
+  }
+});
+
+describe("NOT NULL columns", () => {
+  test.each([
+    ["users.username", "username", () => sql`INSERT INTO users (username, email, password_hash) VALUES (NULL, ${`${uid()}@nn.test`}, 'h')`],
+    ["users.email", "email", () => sql`INSERT INTO users (username, email, password_hash) VALUES (${`nn_${uid()}`}, NULL, 'h')`],
+    ["users.password_hash", "password_hash", () => sql`INSERT INTO users (username, email, password_hash) VALUES (${`nn_${uid()}`}, ${`${uid()}@nn.test`}, NULL)`],
+    ["posts.type", "type", () => sql`INSERT INTO posts (user_id, type, content) VALUES (${fx.a.id}, NULL, 'x')`],
+    ["post_media.file_url", "file_url", () => sql`INSERT INTO post_media (post_id, user_id, type, file_url, file_size_bytes, mime_type) VALUES (${fx.post.id}, ${fx.a.id}, 'image', NULL, 1, 'image/png')`],
+    ["comments.content", "content", () => sql`INSERT INTO comments (post_id, user_id, content) VALUES (${fx.post.id}, ${fx.a.id}, NULL)`],
+    ["messages.content", "content", () => sql`INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.a.id}, NULL)`],
+    ["notifications.title", "title", () => sql`INSERT INTO notifications (user_id, type, title) VALUES (${fx.a.id}, 'system', NULL)`],
+    ["conversations.participant_ids", "participant_ids", () => sql`INSERT INTO conversations (participant_ids) VALUES (NULL)`],
+    ["sessions.expires_at", "expires_at", () => sql`INSERT INTO sessions (user_id, token_hash, expires_at) VALUES (${fx.a.id}, ${hex64()}, NULL)`],
+    ["custom_feeds.algorithm_config", "algorithm_config", () => sql`INSERT INTO custom_feeds (user_id, name, algorithm_config) VALUES (${fx.a.id}, ${`nn ${uid()}`}, NULL)`],
+  ] as const)("%s rejects NULL (23502)", async (_label, column, run) => {
+    const err = await failure(run);
+    expect({ code: err.code, column: err.column_name }).toEqual({ code: "23502", column });
+  });
+});
+
+describe("enum columns", () => {
+  test.each([
+    ["posts.type", () => sql`INSERT INTO posts (user_id, type, content) VALUES (${fx.a.id}, 'podcast', 'x')`],
+    ["posts.status", () => sql`INSERT INTO posts (user_id, type, status, content) VALUES (${fx.a.id}, 'text_short', 'archived', 'x')`],
+    ["post_media.type", () => sql`INSERT INTO post_media (post_id, user_id, type, file_url, file_size_bytes, mime_type) VALUES (${fx.post.id}, ${fx.a.id}, 'pdf', 'u', 1, 'x')`],
+    ["post_interactions.type", () => sql`INSERT INTO post_interactions (user_id, post_id, type) VALUES (${fx.a.id}, ${fx.post.id}, 'love')`],
+    ["notifications.type", () => sql`INSERT INTO notifications (user_id, type, title) VALUES (${fx.a.id}, 'poke', 't')`],
+    ["feed_filters.operator", () => sql`INSERT INTO feed_filters (feed_id, type, operator, value) VALUES (${fx.feedId}, 'tag', 'like', '1')`],
+    ["profile_sections.type", () => sql`INSERT INTO profile_sections (user_id, type, title) VALUES (${fx.a.id}, 'music', 't')`],
+    ["user_subscriptions.status", () => sql`INSERT INTO user_subscriptions (user_id, tier_id, status, current_period_start, current_period_end) VALUES (${fx.a.id}, ${fx.freeTierId}, 'paused', now(), now())`],
+  ] as const)("%s rejects an unknown label (22P02)", async (_label, run) => {
+    const err = await failure(run);
+    expect(err.code).toBe("22P02");
+  });
+});
+
+describe("catalog coverage", () => {
+  test("every CHECK, UNIQUE, FOREIGN KEY, composite PRIMARY KEY and unique index has a case above", async () => {
+    const rows = await sql<{ name: string }[]>`
+      SELECT c.conname AS name
+      FROM pg_constraint c
+      JOIN pg_class r ON r.oid = c.conrelid
+      JOIN pg_namespace ns ON ns.oid = r.relnamespace
+      WHERE ns.nspname = 'public' AND r.relname <> 'schema_migrations'
+        AND (c.contype IN ('c', 'u', 'f') OR (c.contype = 'p' AND cardinality(c.conkey) > 1))
+      UNION
+      SELECT ic.relname AS name
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_class r ON r.oid = i.indrelid
+      JOIN pg_namespace ns ON ns.oid = r.relnamespace
+      WHERE ns.nspname = 'public' AND i.indisunique
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+      ORDER BY name`;
+    const inCatalog = rows.map((r) => r.name);
+    const covered = [...new Set(cases.map((c) => c.constraint))].sort();
+    expect(covered).toEqual(inCatalog);
+  });
+});
+
+// Gaps the first migrations had, pinned now that later migrations fix them.
+describe("gaps fixed by later migrations (0029, 0030)", () => {
+  test("text post content made only of newlines/tabs is rejected (BTRIM strips spaces only)", async () => {
+    await expectViolation(() => sql`INSERT INTO posts (user_id, type, status, content) VALUES (${fx.a.id}, 'text_short', 'draft', ${"\n\t\n"})`, "23514", "posts_content_required");
+  });
+  test("comment content made only of newlines/tabs is rejected (TRIM strips spaces only)", async () => {
+    await expectViolation(() => sql`INSERT INTO comments (post_id, user_id, content) VALUES (${fx.post.id}, ${fx.a.id}, ${"\n\t"})`, "23514", "comments_content_not_empty");
+  });
+});
