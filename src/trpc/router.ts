@@ -1,5 +1,9 @@
 import { authRouter } from "../modules/auth/auth.router";
+import { commentRouter } from "../modules/comment/comment.router";
 import { healthRouter } from "../modules/health/health.router";
+import { notificationRouter } from "../modules/notification/notification.router";
+import { postRouter } from "../modules/post/post.router";
+import { socialRouter } from "../modules/social/social.router";
 import { sectionRouter } from "../modules/section/section.router";
 import { userRouter } from "../modules/user/user.router";
 import { router } from "./init";
@@ -9,6 +13,10 @@ export const appRouter = router({
   auth: authRouter,
   user: userRouter,
   section: sectionRouter,
+  post: postRouter,
+  comment: commentRouter,
+  social: socialRouter,
+  notification: notificationRouter,
 });
 
 /** Imported (as a type only) by TypeScript frontends: `createTRPCClient<AppRouter>(...)`. */

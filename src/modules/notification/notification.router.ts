@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { idSchema, paginationShape } from "../../lib/pagination";
+import { authedProcedure, router } from "../../trpc/init";
+import * as notifications from "./notification.service";
+
+export const notificationRouter = router({
+  list: authedProcedure
+    .input(z.object({ ...paginationShape, unreadOnly: z.boolean().optional() }).strict())
+    .query(({ ctx, input }) => notifications.listNotifications(ctx.db, ctx.session.userId, input)),
+  unreadCount: authedProcedure.query(({ ctx }) => notifications.unreadCount(ctx.db, ctx.session.userId)),
+  markRead: authedProcedure
+    .input(z.object({ ids: z.array(idSchema).min(1).max(100) }).strict())
+    .mutation(({ ctx, input }) => notifications.markRead(ctx.db, ctx.session.userId, input.ids)),
+  markAllRead: authedProcedure.mutation(({ ctx }) => notifications.markAllRead(ctx.db, ctx.session.userId)),
+});

@@ -1,0 +1,82 @@
+// Reading posts as wire objects: author, media, tags, counts and the viewer's own flags, in one
+// statement. Every caller filters with the visibility policy (postVisibleSql).
+import { sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client";
+import { iso, many } from "../../db/query";
+import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
+
+export interface PostRow {
+  id: string;
+  user_id: string;
+  type: string;
+  status: string;
+  title: string | null;
+  content: string | null;
+  content_html: string | null;
+  thumbnail_url: string | null;
+  likes_count: number;
+  comments_count: number;
+  reposts_count: number;
+  views_count: number;
+  published_at: string | null;
+  scheduled_for: string | null;
+  created_at: string;
+  updated_at: string;
+  username: string;
+  display_name: string | null;
+  media: { id: string; type: string; url: string; mimeType: string; width: number | null; height: number | null; durationSeconds: number | null; thumbnailUrl: string | null; displayOrder: number }[];
+  tags: string[];
+  liked: boolean;
+  bookmarked: boolean;
+  reposted: boolean;
+}
+
+/** Columns of a post view; needs `posts p`, `users u`, `user_profiles pr` in FROM. */
+export function postColumnsSql(viewerId: string | null): SQL {
+  const flag = (type: "like" | "bookmark") =>
+    viewerId
+      ? sql`EXISTS (SELECT 1 FROM post_interactions i WHERE i.user_id = ${viewerId} AND i.post_id = p.id AND i.type = ${type})`
+      : sql`FALSE`;
+  return sql`p.id, p.user_id, p.type, p.status, p.title, p.content, p.content_html, p.thumbnail_url,
+    p.likes_count, p.comments_count, p.reposts_count, p.views_count, p.published_at, p.scheduled_for,
+    p.created_at, p.updated_at, u.username, pr.display_name,
+    COALESCE((SELECT json_agg(json_build_object('id', m.id::text, 'type', m.type, 'url', m.file_url, 'mimeType', m.mime_type,
+        'width', m.width, 'height', m.height, 'durationSeconds', m.duration_seconds, 'thumbnailUrl', m.thumbnail_url,
+        'displayOrder', m.display_order) ORDER BY m.display_order, m.id)
+      FROM post_media m WHERE m.post_id = p.id), '[]'::json) AS media,
+    COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM post_tags t WHERE t.post_id = p.id), '{}') AS tags,
+    ${flag("like")} AS liked, ${flag("bookmark")} AS bookmarked,
+    ${viewerId ? sql`EXISTS (SELECT 1 FROM reposts r WHERE r.user_id = ${viewerId} AND r.post_id = p.id)` : sql`FALSE`} AS reposted`;
+}
+
+export function postView(r: PostRow) {
+  return {
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    title: r.title,
+    content: r.content,
+    contentHtml: r.content_html,
+    thumbnailUrl: r.thumbnail_url,
+    media: r.media,
+    tags: r.tags,
+    author: { id: r.user_id, username: r.username, displayName: r.display_name },
+    counts: { likes: r.likes_count, comments: r.comments_count, reposts: r.reposts_count, views: r.views_count },
+    viewer: { liked: r.liked, bookmarked: r.bookmarked, reposted: r.reposted },
+    publishedAt: iso(r.published_at),
+    scheduledFor: iso(r.scheduled_for),
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
+}
+export type PostView = ReturnType<typeof postView>;
+
+/** Visible posts by id, in the order given (missing or invisible ones are left out). */
+export async function fetchVisiblePosts(db: DbOrTx, viewerId: string | null, ids: string[]): Promise<PostView[]> {
+  if (ids.length === 0) return [];
+  const rows = await many<PostRow>(db, sql`
+    SELECT ${postColumnsSql(viewerId)} FROM ${VISIBLE_POST_FROM}
+    WHERE p.id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) AND ${postVisibleSql(viewerId)}`);
+  const byId = new Map(rows.map((r) => [r.id, postView(r)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}

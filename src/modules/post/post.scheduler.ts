@@ -1,0 +1,23 @@
+// Publishes due scheduled posts. Safe with several processes and racing ticks: the due rows are
+// claimed with FOR UPDATE SKIP LOCKED and the UPDATE re-checks status, so each post is published
+// (and its mentions notified) exactly once.
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { many } from "../../db/query";
+import { notifyMentions } from "./post-content";
+
+export async function publishDueScheduledPosts(db: Db, batch = 200): Promise<number> {
+  return db.transaction(async (tx) => {
+    const published = await many<{ id: string; user_id: string; content: string | null }>(tx, sql`
+      WITH due AS (
+        SELECT id FROM posts
+        WHERE status = 'scheduled' AND deleted_at IS NULL AND scheduled_for <= NOW()
+        ORDER BY scheduled_for LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED)
+      UPDATE posts p SET status = 'published', published_at = NOW()
+      FROM due WHERE p.id = due.id AND p.status = 'scheduled'
+      RETURNING p.id, p.user_id, p.content`);
+    for (const post of published) await notifyMentions(tx, { id: post.id, userId: post.user_id, content: post.content });
+    return published.length;
+  });
+}

@@ -1,0 +1,198 @@
+// Writing posts: the spec's type rules, drafts / scheduled / published, soft delete and restore.
+import { sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../db/client";
+import { many, one } from "../../db/query";
+import { transaction } from "../../db/transaction";
+import type { Cache } from "../../lib/cache";
+import { AppError } from "../../lib/errors";
+import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { requireVisibleProfile } from "../user/user.service";
+import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
+import { notifyMentions, syncPostContent } from "./post-content";
+import { fetchVisiblePosts, postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
+import { CONTENT_MAX, MEDIA_RULES, TEXT_TYPES, type PostType } from "./post.schema";
+
+export const RESTORE_WINDOW_DAYS = 30;
+const MAX_SCHEDULE_AHEAD_MS = 365 * 86_400_000;
+
+function checkContent(type: PostType, content: string | null | undefined) {
+  if (TEXT_TYPES.includes(type) && !content?.trim()) {
+    throw new AppError("BAD_REQUEST", `A ${type} post needs content`, { field: "content" });
+  }
+  if (content && content.length > CONTENT_MAX[type]) {
+    throw new AppError("BAD_REQUEST", `Content of a ${type} post is at most ${CONTENT_MAX[type]} characters`, { field: "content" });
+  }
+}
+
+function checkSchedule(status: string, scheduledFor: string | undefined): Date | null {
+  if (status !== "scheduled") {
+    if (scheduledFor) throw new AppError("BAD_REQUEST", "scheduledFor only applies to scheduled posts", { field: "scheduledFor" });
+    return null;
+  }
+  if (!scheduledFor) throw new AppError("BAD_REQUEST", "A scheduled post needs scheduledFor", { field: "scheduledFor" });
+  const at = new Date(scheduledFor);
+  if (at.getTime() <= Date.now()) throw new AppError("BAD_REQUEST", "scheduledFor must be in the future", { field: "scheduledFor" });
+  if (at.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_MS) {
+    throw new AppError("BAD_REQUEST", "scheduledFor is at most a year ahead", { field: "scheduledFor" });
+  }
+  return at;
+}
+
+/**
+ * Turns the author's confirmed, unattached uploads into this post's media, in the given order.
+ * Anything else (someone else's, pending, already attached, wrong kind) is refused.
+ */
+async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: PostType, mediaIds: string[]) {
+  if (TEXT_TYPES.includes(type)) {
+    if (mediaIds.length) throw new AppError("BAD_REQUEST", "Text posts take no media", { field: "mediaIds" });
+    return;
+  }
+  const rule = MEDIA_RULES[type as keyof typeof MEDIA_RULES];
+  if (new Set(mediaIds).size !== mediaIds.length) throw new AppError("BAD_REQUEST", "Duplicate media ids", { field: "mediaIds" });
+  if (mediaIds.length < rule.min || mediaIds.length > rule.max) {
+    const want = rule.min === rule.max ? `${rule.min}` : `${rule.min}–${rule.max}`;
+    throw new AppError("BAD_REQUEST", `A ${type} post needs ${want} media item(s)`, { field: "mediaIds" });
+  }
+  const uploads = await many<{ id: string; media_type: string }>(tx, sql`
+    SELECT id, media_type FROM upload_reservations
+    WHERE id IN (${sql.join(mediaIds.map((id) => sql`${id}`), sql`, `)}) AND user_id = ${authorId} AND status = 'confirmed'
+    FOR UPDATE`);
+  if (uploads.length !== mediaIds.length) {
+    throw new AppError("BAD_REQUEST", "mediaIds must be your own confirmed, unattached uploads", { field: "mediaIds", appCode: "MEDIA_NOT_AVAILABLE" });
+  }
+  const wrong = uploads.find((u) => !rule.kinds.includes(u.media_type));
+  if (wrong) throw new AppError("BAD_REQUEST", `A ${type} post takes ${rule.kinds.join("/")} media`, { field: "mediaIds" });
+  for (const [order, id] of mediaIds.entries()) {
+    // The storage trigger on post_media moves the bytes into storage_usage in this transaction.
+    await tx.execute(sql`
+      WITH media AS (
+        INSERT INTO post_media (post_id, user_id, type, file_url, file_size_bytes, mime_type, width, height, duration_seconds, thumbnail_url, display_order)
+        SELECT ${postId}, user_id, media_type, file_url, size_bytes, mime_type, width, height, duration_seconds, thumbnail_url, ${order}
+        FROM upload_reservations WHERE id = ${id}
+        RETURNING id)
+      UPDATE upload_reservations SET status = 'attached', attached_at = NOW(), media_id = (SELECT id FROM media) WHERE id = ${id}`);
+  }
+  const first = await one<{ url: string | null }>(tx, sql`
+    SELECT COALESCE(thumbnail_url, CASE WHEN type IN ('image', 'gif') THEN file_url END) AS url
+    FROM post_media WHERE post_id = ${postId} ORDER BY display_order LIMIT 1`);
+  await tx.execute(sql`UPDATE posts SET thumbnail_url = ${first?.url ?? null},
+    media_urls = (SELECT json_agg(json_build_object('url', file_url, 'type', type, 'order', display_order) ORDER BY display_order)
+                  FROM post_media WHERE post_id = ${postId})
+    WHERE id = ${postId}`);
+}
+
+export async function createPost(
+  db: Db,
+  authorId: string,
+  input: { type: PostType; title?: string | null; content?: string | null; mediaIds?: string[]; tags?: string[]; status: "draft" | "published" | "scheduled"; scheduledFor?: string },
+): Promise<PostView> {
+  checkContent(input.type, input.content);
+  const scheduledFor = checkSchedule(input.status, input.scheduledFor);
+  if (!TEXT_TYPES.includes(input.type) && !input.mediaIds?.length) {
+    throw new AppError("BAD_REQUEST", `A ${input.type} post needs media`, { field: "mediaIds" });
+  }
+  const postId = await transaction(db, async (tx) => {
+    const row = await one<{ id: string }>(tx, sql`
+      INSERT INTO posts (user_id, type, status, title, content, published_at, scheduled_for)
+      VALUES (${authorId}, ${input.type}, ${input.status}, ${input.title ?? null}, ${input.content ?? null},
+              ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor})
+      RETURNING id`);
+    const id = row!.id;
+    await attachMedia(tx, authorId, id, input.type, input.mediaIds ?? []);
+    const mentioned = await syncPostContent(tx, { id, userId: authorId, content: input.content ?? null, explicitTags: input.tags });
+    if (input.status === "published") await notifyMentions(tx, { id, userId: authorId, content: input.content ?? null }, mentioned);
+    return id;
+  });
+  return (await fetchVisiblePosts(db, authorId, [postId]))[0]!;
+}
+
+/** The author's own live post, locked; NOT_FOUND for anyone else's or a deleted one. */
+async function ownPost(tx: DbOrTx, userId: string, postId: string) {
+  const row = await one<{ id: string; user_id: string; type: PostType; status: string; content: string | null }>(tx, sql`
+    SELECT id, user_id, type, status, content FROM posts WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NULL FOR UPDATE`);
+  if (!row) throw new AppError("NOT_FOUND", "Post not found");
+  return row;
+}
+
+export async function updatePost(
+  db: Db,
+  userId: string,
+  input: { postId: string; title?: string | null; content?: string | null; tags?: string[]; scheduledFor?: string },
+): Promise<PostView> {
+  await transaction(db, async (tx) => {
+    const post = await ownPost(tx, userId, input.postId);
+    const content = input.content === undefined ? post.content : input.content;
+    checkContent(post.type, content);
+    const scheduledFor = input.scheduledFor === undefined ? undefined : checkSchedule(post.status, input.scheduledFor);
+    await tx.execute(sql`
+      UPDATE posts SET
+        title = CASE WHEN ${input.title !== undefined} THEN ${input.title ?? null} ELSE title END,
+        content = ${content},
+        scheduled_for = COALESCE(${scheduledFor ?? null}::timestamptz, scheduled_for)
+      WHERE id = ${post.id}`);
+    const existingTags = input.tags ?? (await many<{ tag: string }>(tx, sql`SELECT tag FROM post_tags WHERE post_id = ${post.id}`)).map((t) => t.tag);
+    const mentioned = await syncPostContent(tx, { id: post.id, userId, content, explicitTags: existingTags });
+    if (post.status === "published") await notifyMentions(tx, { id: post.id, userId, content }, mentioned);
+  });
+  return (await fetchVisiblePosts(db, userId, [input.postId]))[0]!;
+}
+
+export async function publishPost(db: Db, userId: string, postId: string): Promise<PostView> {
+  await transaction(db, async (tx) => {
+    const post = await ownPost(tx, userId, postId);
+    if (post.status === "published") return;
+    await tx.execute(sql`UPDATE posts SET status = 'published', published_at = NOW() WHERE id = ${post.id}`);
+    await notifyMentions(tx, { id: post.id, userId, content: post.content });
+  });
+  return (await fetchVisiblePosts(db, userId, [postId]))[0]!;
+}
+
+export async function deletePost(db: Db, userId: string, postId: string): Promise<{ deleted: true; restorableUntil: string }> {
+  const row = await one<{ until: string }>(db, sql`
+    UPDATE posts SET deleted_at = NOW() WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NULL
+    RETURNING deleted_at + make_interval(days => ${RESTORE_WINDOW_DAYS}) AS until`);
+  if (!row) throw new AppError("NOT_FOUND", "Post not found");
+  return { deleted: true, restorableUntil: new Date(row.until).toISOString() };
+}
+
+export async function restorePost(db: Db, userId: string, postId: string): Promise<PostView> {
+  const row = await one<{ id: string }>(db, sql`
+    UPDATE posts SET deleted_at = NULL
+    WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NOT NULL
+      AND deleted_at > NOW() - make_interval(days => ${RESTORE_WINDOW_DAYS})
+    RETURNING id`);
+  if (!row) throw new AppError("NOT_FOUND", "Post not found");
+  return (await fetchVisiblePosts(db, userId, [postId]))[0]!;
+}
+
+export async function getPost(db: DbOrTx, viewerId: string | null, postId: string): Promise<PostView> {
+  await requireVisiblePost(db, viewerId, postId);
+  const [post] = await fetchVisiblePosts(db, viewerId, [postId]);
+  if (!post) throw new AppError("NOT_FOUND", "Post not found");
+  return post;
+}
+
+/**
+ * A profile's posts, newest first. Published posts page by (published_at, id); the author may also
+ * list their drafts or scheduled posts, which page by (created_at, id).
+ */
+export async function listPostsByUser(
+  db: DbOrTx,
+  cache: Cache,
+  viewerId: string | null,
+  input: { username: string; cursor?: string; limit: number; type?: PostType; status?: "published" | "draft" | "scheduled" },
+): Promise<Page<PostView>> {
+  const profile = await requireVisibleProfile(db, cache, viewerId, input.username);
+  const status = input.status ?? "published";
+  if (status !== "published" && !profile.relation.isSelf) throw new AppError("NOT_FOUND", "User not found");
+  const after = decodeCursor(input.cursor, 2);
+  const key = status === "published" ? sql`p.published_at` : sql`p.created_at`;
+  const rows = await many<PostRow & { sort_key: string }>(db, sql`
+    SELECT ${postColumnsSql(viewerId)}, ${key} AS sort_key FROM ${VISIBLE_POST_FROM}
+    WHERE p.user_id = ${profile.id} AND p.status = ${status} AND ${postVisibleSql(viewerId)}
+      ${input.type ? sql`AND p.type = ${input.type}` : sql``}
+      ${after ? sql`AND (${key}, p.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
+    ORDER BY ${key} DESC, p.id DESC
+    LIMIT ${input.limit + 1}`);
+  return toPage(rows, input.limit, postView, (r) => [r.sort_key, r.id]);
+}

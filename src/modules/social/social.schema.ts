@@ -1,0 +1,7 @@
+import { z } from "zod";
+import { idSchema, paginationShape } from "../../lib/pagination";
+import { usernameSchema } from "../auth/auth.schema";
+
+export const userIdInput = z.object({ userId: idSchema }).strict();
+export const userListInput = z.object({ username: usernameSchema, ...paginationShape }).strict();
+export const ownListInput = z.object(paginationShape).strict();
