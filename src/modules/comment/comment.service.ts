@@ -100,9 +100,14 @@ export async function listComments(db: DbOrTx, viewerId: string | null, input: {
   return toPage(rows, input.limit, commentView, (r) => [r.created_at, r.id]);
 }
 
-/** Direct replies of a comment, oldest first (conversation order). */
+/**
+ * Direct replies of a comment, oldest first (conversation order). A soft-deleted parent still
+ * anchors its live replies (shown under a "[deleted]" placeholder), as on Mastodon or Reddit.
+ */
 export async function listReplies(db: DbOrTx, viewerId: string | null, input: { commentId: string; cursor?: string; limit: number }): Promise<Page<CommentView>> {
-  await requireVisibleComment(db, viewerId, input.commentId);
+  const parent = await one<{ post_id: string }>(db, sql`SELECT post_id FROM comments WHERE id = ${input.commentId}`);
+  if (!parent) throw new AppError("NOT_FOUND", "Comment not found");
+  await requireVisiblePost(db, viewerId, parent.post_id);
   const after = decodeCursor(input.cursor, 2);
   const rows = await many<CommentRow>(db, sql`
     SELECT ${COMMENT_COLUMNS} FROM ${COMMENT_FROM}
