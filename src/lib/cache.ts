@@ -8,6 +8,8 @@ export interface Cache {
   del(...keys: string[]): Promise<void>;
   /** Bumps a version counter; keys built with `version()` change, so old entries are never read. */
   bump(key: string): Promise<number>;
+  /** bump() for many keys in one round trip (fan-out invalidation). */
+  bumpMany(keys: string[]): Promise<void>;
   version(key: string): Promise<number>;
 }
 
@@ -36,6 +38,9 @@ export class MemoryCache implements Cache {
     this.versions.set(key, next);
     return next;
   }
+  async bumpMany(keys: string[]): Promise<void> {
+    for (const k of keys) await this.bump(k);
+  }
   async version(key: string): Promise<number> {
     return this.versions.get(key) ?? 0;
   }
@@ -62,6 +67,13 @@ export class RedisCache implements Cache {
   }
   async bump(key: string): Promise<number> {
     return this.redis.client.incr(this.k(`v:${key}`));
+  }
+  async bumpMany(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 5_000) {
+      const pipeline = this.redis.client.pipeline();
+      for (const key of keys.slice(i, i + 5_000)) pipeline.incr(this.k(`v:${key}`));
+      await pipeline.exec();
+    }
   }
   async version(key: string): Promise<number> {
     return Number((await this.redis.client.get(this.k(`v:${key}`))) ?? 0);

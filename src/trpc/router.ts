@@ -1,6 +1,8 @@
 import { authRouter } from "../modules/auth/auth.router";
 import { commentRouter } from "../modules/comment/comment.router";
+import { feedRouter } from "../modules/feed/feed.router";
 import { healthRouter } from "../modules/health/health.router";
+import { listRouter } from "../modules/list/list.router";
 import { notificationRouter } from "../modules/notification/notification.router";
 import { postRouter } from "../modules/post/post.router";
 import { socialRouter } from "../modules/social/social.router";
@@ -17,6 +19,8 @@ export const appRouter = router({
   comment: commentRouter,
   social: socialRouter,
   notification: notificationRouter,
+  feed: feedRouter,
+  list: listRouter,
 });
 
 /** Imported (as a type only) by TypeScript frontends: `createTRPCClient<AppRouter>(...)`. */

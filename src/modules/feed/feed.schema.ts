@@ -2,7 +2,7 @@
 // value shapes, bounds) before it is stored or compiled. Shared by custom feeds and `feed` profile
 // sections, so both accept exactly the same filters.
 import { z } from "zod";
-import { idSchema } from "../../lib/pagination";
+import { idSchema, paginationShape } from "../../lib/pagination";
 
 export const POST_TYPES = [
   "text_short", "text_long", "image", "image_gallery", "gif", "video_short", "video_long", "song", "album",
@@ -115,3 +115,27 @@ export const algorithmConfigSchema = z
   .strict();
 
 export type AlgorithmConfig = z.infer<typeof algorithmConfigSchema>;
+
+const feedName = z.string().trim().min(1, "A feed needs a name").max(100);
+const feedDescription = z.string().trim().max(2000).nullable();
+
+export const createFeedInput = z
+  .object({ name: feedName, description: feedDescription.optional(), algorithmConfig: algorithmConfigSchema, isDefault: z.boolean().optional() })
+  .strict();
+export const updateFeedInput = z
+  .object({
+    feedId: idSchema,
+    name: feedName.optional(),
+    description: feedDescription.optional(),
+    algorithmConfig: algorithmConfigSchema.optional(),
+    isDefault: z.boolean().optional(),
+  })
+  .strict();
+export const feedIdInput = z.object({ feedId: idSchema }).strict();
+export const reorderFeedsInput = z
+  .object({ feedIds: z.array(idSchema).min(1).max(50) })
+  .strict()
+  .refine((v) => new Set(v.feedIds).size === v.feedIds.length, { message: "Duplicate feed ids", path: ["feedIds"] });
+export const executeFeedInput = z.object({ feedId: idSchema, ...paginationShape }).strict();
+export const homeFeedInput = z.object(paginationShape).strict();
+export const discoverFeedInput = z.object({ ...paginationShape, window: z.enum(["24h", "7d", "30d"]).default("7d") }).strict();

@@ -1,14 +1,26 @@
 import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
+import type { Context } from "../../trpc/context";
+import { invalidateFollowersHome } from "../feed/feed.home";
 import * as interactions from "./post.interactions";
 import { bookmarksInput, createPostInput, listByUserInput, postIdInput, repostInput, updatePostInput } from "./post.schema";
 import * as posts from "./post.service";
 
+/** A post or repost that others can now see: followers' cached home timelines are stale. */
+async function published<T extends object>(ctx: Context & { session: { userId: string } }, result: T): Promise<T> {
+  const status = "status" in result ? result.status : "published";
+  if (status === "published") await invalidateFollowersHome(ctx.db, ctx.deps.cache, ctx.session.userId);
+  return result;
+}
+
 export const postRouter = router({
-  create: authedProcedure.input(createPostInput).mutation(({ ctx, input }) => posts.createPost(ctx.db, ctx.session.userId, input)),
+  create: authedProcedure.input(createPostInput).mutation(async ({ ctx, input }) =>
+    published(ctx, await posts.createPost(ctx.db, ctx.session.userId, input))),
   update: authedProcedure.input(updatePostInput).mutation(({ ctx, input }) => posts.updatePost(ctx.db, ctx.session.userId, input)),
-  publish: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => posts.publishPost(ctx.db, ctx.session.userId, input.postId)),
+  publish: authedProcedure.input(postIdInput).mutation(async ({ ctx, input }) =>
+    published(ctx, await posts.publishPost(ctx.db, ctx.session.userId, input.postId))),
   delete: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => posts.deletePost(ctx.db, ctx.session.userId, input.postId)),
-  restore: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => posts.restorePost(ctx.db, ctx.session.userId, input.postId)),
+  restore: authedProcedure.input(postIdInput).mutation(async ({ ctx, input }) =>
+    published(ctx, await posts.restorePost(ctx.db, ctx.session.userId, input.postId))),
   get: viewerProcedure.input(postIdInput).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.session?.userId ?? null, input.postId)),
   listByUser: viewerProcedure.input(listByUserInput).query(({ ctx, input }) =>
     posts.listPostsByUser(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input)),
@@ -19,8 +31,8 @@ export const postRouter = router({
   unbookmark: authedProcedure.input(postIdInput).mutation(({ ctx, input }) =>
     interactions.unbookmarkPost(ctx.db, ctx.session.userId, input.postId)),
   bookmarks: authedProcedure.input(bookmarksInput).query(({ ctx, input }) => interactions.listBookmarks(ctx.db, ctx.session.userId, input)),
-  repost: authedProcedure.input(repostInput).mutation(({ ctx, input }) =>
-    interactions.repostPost(ctx.db, ctx.session.userId, input.postId, input.comment)),
+  repost: authedProcedure.input(repostInput).mutation(async ({ ctx, input }) =>
+    published(ctx, await interactions.repostPost(ctx.db, ctx.session.userId, input.postId, input.comment))),
   unrepost: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => interactions.unrepostPost(ctx.db, ctx.session.userId, input.postId)),
   view: viewerProcedure.input(postIdInput).mutation(({ ctx, input }) =>
     interactions.viewPost(ctx.db, ctx.deps.cache, { userId: ctx.session?.userId ?? null, ip: ctx.clientIp }, input.postId)),

@@ -1,0 +1,88 @@
+// feed.home and feed.discover, cached per the spec (home 1 minute, popular 5 minutes). Only
+// candidate ids are cached; posts are hydrated fresh under the visibility policy on every read, so
+// a deletion, block or privacy change shows at once. Additions (a followed account posts, the
+// viewer follows someone) bump the viewer's home version, so a new post shows on the next read.
+import { sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../db/client";
+import { many } from "../../db/query";
+import type { Cache } from "../../lib/cache";
+import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
+import { fetchVisiblePosts, type PostView } from "../post/post.queries";
+import { authorTimeline, homeAuthorsSql, type TimelineItem } from "./feed.timeline";
+
+const HOME_TTL_SECONDS = 60;
+const DISCOVER_TTL_SECONDS = 300;
+const homeVersionKey = (userId: string) => `home:${userId}`;
+
+export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
+  const version = await cache.version(homeVersionKey(viewerId));
+  const key = `homepage:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
+  const cached = await cache.get<{ postIds: string[]; page: Page<TimelineItem> }>(key);
+  if (cached) {
+    // Re-hydrate: fresh counts, flags and visibility for the cached item list.
+    const fresh = new Map((await fetchVisiblePosts(db, viewerId, cached.postIds)).map((p) => [p.id, p]));
+    const items = cached.page.items.flatMap((item) => {
+      const post = fresh.get(item.post.id);
+      return post ? [{ ...item, post }] : [];
+    });
+    return { items, nextCursor: cached.page.nextCursor };
+  }
+  const page = await authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
+  await cache.set(key, { postIds: page.items.map((i) => i.post.id), page }, HOME_TTL_SECONDS);
+  return page;
+}
+
+/** A new post or repost by `authorId`: every follower's (and the author's) next home read is fresh. */
+export async function invalidateFollowersHome(db: DbOrTx, cache: Cache, authorId: string): Promise<void> {
+  const followers = await many<{ id: string }>(db, sql`SELECT follower_id AS id FROM user_follows WHERE following_id = ${authorId}`);
+  await cache.bumpMany([homeVersionKey(authorId), ...followers.map((f) => homeVersionKey(f.id))]);
+}
+
+/** The viewer's graph changed (follow, unfollow, mute, block…): their next home read is fresh. */
+export async function invalidateHome(cache: Cache, ...userIds: string[]): Promise<void> {
+  await cache.bumpMany(userIds.map(homeVersionKey));
+}
+
+export const DISCOVER_WINDOWS = { "24h": 1, "7d": 7, "30d": 30 } as const;
+export type DiscoverWindow = keyof typeof DISCOVER_WINDOWS;
+
+/**
+ * Popular recent posts: engagement (likes + 2·comments + 3·reposts) of public posts published in
+ * the window, ties broken by id. The window's end is fixed by the first page and carried in the
+ * cursor, so paging does not slide.
+ */
+export async function discoverFeed(
+  db: Db,
+  cache: Cache,
+  viewerId: string | null,
+  input: { cursor?: string; limit: number; window: DiscoverWindow },
+): Promise<Page<PostView>> {
+  const after = decodeCursor(input.cursor, 3);
+  const windowEnd = after ? String(after[2]) : new Date().toISOString();
+  // First pages share one cache entry per window for the TTL; later pages are keyed by their cursor.
+  const key = `discover:${input.window}:${input.limit}:${input.cursor ?? "first"}`;
+  let page = await cache.get<{ ids: string[]; nextCursor: string | null }>(key);
+  if (!page) {
+    const score = sql`(p.likes_count + 2 * p.comments_count + 3 * p.reposts_count)`;
+    const rows = await many<{ id: string; score: number }>(db, sql`
+      SELECT p.id, ${score} AS score
+      FROM posts p JOIN users u ON u.id = p.user_id JOIN user_profiles pr ON pr.user_id = p.user_id
+      WHERE p.status = 'published' AND p.deleted_at IS NULL AND u.status = 'active' AND pr.visibility = 'public'
+        AND p.published_at > ${windowEnd}::timestamptz - make_interval(days => ${DISCOVER_WINDOWS[input.window]})
+        AND p.published_at <= ${windowEnd}::timestamptz
+        ${after ? sql`AND (${score}, p.id) < (${Number(after[0])}, ${String(after[1])}::bigint)` : sql``}
+      ORDER BY score DESC, p.id DESC
+      LIMIT ${input.limit + 1}`);
+    const hasMore = rows.length > input.limit;
+    const kept = hasMore ? rows.slice(0, input.limit) : rows;
+    const last = kept[kept.length - 1];
+    page = { ids: kept.map((r) => r.id), nextCursor: hasMore && last ? encodeCursor([last.score, last.id, windowEnd]) : null };
+    await cache.set(key, page, DISCOVER_TTL_SECONDS);
+  }
+  let items = await fetchVisiblePosts(db, viewerId, page.ids);
+  if (viewerId && items.length) {
+    const muted = new Set((await many<{ id: string }>(db, sql`SELECT muted_id AS id FROM user_mutes WHERE muter_id = ${viewerId}`)).map((m) => m.id));
+    items = items.filter((p) => !muted.has(p.author.id));
+  }
+  return { items, nextCursor: page.nextCursor };
+}
