@@ -42,6 +42,8 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0", ""])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  /** `off` disables the result cache (the benchmark measures queries, not cache hits). */
+  CACHE: z.enum(["on", "off"]).default("on"),
   /** Prefix of every Redis key (lets several deployments or test runs share one Redis). */
   REDIS_KEY_PREFIX: z.string().default("vrss:"),
   /** Sessions live this long after their last use (sliding renewal). */

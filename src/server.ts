@@ -39,7 +39,7 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
     log,
     database,
     redis,
-    cache: createCache(redis),
+    cache: createCache(redis, env.CACHE),
     rateLimits: createRateLimits(env, redis),
     mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
   };

@@ -80,6 +80,23 @@ export class RedisCache implements Cache {
   }
 }
 
-export function createCache(redis: RedisHandle | null): Cache {
+/** Caches nothing (CACHE=off): every read goes to the database. */
+export class NullCache implements Cache {
+  async get<T>(): Promise<T | undefined> {
+    return undefined;
+  }
+  async set(): Promise<void> {}
+  async del(): Promise<void> {}
+  async bump(): Promise<number> {
+    return 0;
+  }
+  async bumpMany(): Promise<void> {}
+  async version(): Promise<number> {
+    return 0;
+  }
+}
+
+export function createCache(redis: RedisHandle | null, mode: "on" | "off" = "on"): Cache {
+  if (mode === "off") return new NullCache();
   return redis ? new RedisCache(redis) : new MemoryCache();
 }

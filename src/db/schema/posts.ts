@@ -67,6 +67,15 @@ export const posts = pgTable(
     index("posts_user_published_idx")
       .on(t.userId, t.publishedAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),
+    index("posts_published_created_idx")
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),
+    index("posts_published_at_idx")
+      .on(t.publishedAt.desc(), t.id.desc())
+      .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),
+    index("posts_published_likes_idx")
+      .on(t.likesCount.desc(), t.id.desc())
+      .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),
     index("posts_scheduled_due_idx")
       .on(t.scheduledFor)
       .where(sql`${t.status} = 'scheduled' AND ${t.deletedAt} IS NULL`),

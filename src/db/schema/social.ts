@@ -142,5 +142,6 @@ export const reposts = pgTable(
     unique("reposts_unique").on(t.userId, t.postId),
     index("idx_reposts_user").on(t.userId, t.createdAt.desc()),
     index("idx_reposts_post").on(t.postId, t.createdAt.desc()),
+    index("reposts_user_created_id_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
   ],
 );

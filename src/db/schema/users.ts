@@ -45,6 +45,7 @@ export const users = pgTable(
     uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
     uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
     index("users_username_prefix_idx").on(sql`lower(${t.username}) text_pattern_ops`),
+    index("users_inactive_idx").on(t.id).where(sql`${t.status} <> 'active'`),
   ],
 );
 

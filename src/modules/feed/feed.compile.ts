@@ -20,13 +20,17 @@ function list(values: readonly (string | number)[]): SQL {
   return sql.join(values.map((v) => sql`${v}`), sql`, `);
 }
 
+/**
+ * Author sets compile to `p.user_id IN (subquery)`, never to a correlated EXISTS with an OR: the
+ * planner can then drive from the (small) author set through posts' per-author index.
+ */
 function authorCondition(ownerId: string, value: string): SQL {
   if (value === "friends") {
-    return sql`EXISTS (SELECT 1 FROM friendships fr WHERE (fr.user_id_1 = ${ownerId} AND fr.user_id_2 = p.user_id)
-                                                      OR (fr.user_id_2 = ${ownerId} AND fr.user_id_1 = p.user_id))`;
+    return sql`p.user_id IN (SELECT fr.user_id_2 FROM friendships fr WHERE fr.user_id_1 = ${ownerId}
+                             UNION ALL SELECT fr.user_id_1 FROM friendships fr WHERE fr.user_id_2 = ${ownerId})`;
   }
   if (value === "following") {
-    return sql`EXISTS (SELECT 1 FROM user_follows fo WHERE fo.follower_id = ${ownerId} AND fo.following_id = p.user_id)`;
+    return sql`p.user_id IN (SELECT fo.following_id FROM user_follows fo WHERE fo.follower_id = ${ownerId})`;
   }
   return sql`p.user_id = ${value}`;
 }

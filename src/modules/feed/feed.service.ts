@@ -163,7 +163,7 @@ export async function runAlgorithm(
     await tx.execute(sql`SELECT set_config('statement_timeout', ${String(EXECUTE_TIMEOUT_MS)}, true)`);
     return many<{ id: string; k: string | number }>(tx, sql`
       SELECT p.id, ${plan.key} AS k FROM ${VISIBLE_POST_FROM}
-      WHERE p.status = 'published' AND ${postVisibleSql(viewerId)}
+      WHERE ${postVisibleSql(viewerId, { publishedOnly: true })}
         AND ${compileFilters(config, ownerId)}
         ${config.sort === "engagement" ? sql`AND p.published_at > ${referenceTime}::timestamptz - make_interval(days => ${ENGAGEMENT_WINDOW_DAYS})` : sql``}
         ${viewerId ? sql`AND NOT EXISTS (SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = p.user_id)` : sql``}

@@ -31,15 +31,18 @@ interface CandidateRow {
 
 /**
  * Authors whose activity the viewer's timeline shows: `authors` (a SELECT of ids) minus inactive
- * accounts, accounts the viewer muted, and accounts on either side of a block.
+ * accounts, accounts the viewer muted, and accounts on either side of a block. Each exclusion is
+ * one small set (hashed NOT IN), not a probe per followed account: at 5,000 follows that is the
+ * difference between ~15,000 index lookups and four index range scans.
  */
 function eligibleAuthorsSql(viewerId: string | null, authors: SQL): SQL {
-  if (!viewerId) return sql`SELECT a.id FROM (${authors}) a(id) JOIN users u ON u.id = a.id WHERE u.status = 'active'`;
-  return sql`SELECT a.id FROM (${authors}) a(id) JOIN users u ON u.id = a.id
-    WHERE u.status = 'active' AND (a.id = ${viewerId} OR (
-      NOT EXISTS (SELECT 1 FROM user_mutes m WHERE m.muter_id = ${viewerId} AND m.muted_id = a.id)
-      AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ${viewerId} AND b.blocked_id = a.id)
-                                                    OR (b.blocker_id = a.id AND b.blocked_id = ${viewerId}))))`;
+  const inactive = sql`a.id NOT IN (SELECT id FROM users WHERE status <> 'active')`;
+  if (!viewerId) return sql`SELECT a.id FROM (${authors}) a(id) WHERE ${inactive}`;
+  return sql`SELECT a.id FROM (${authors}) a(id)
+    WHERE ${inactive} AND (a.id = ${viewerId} OR (
+      a.id NOT IN (SELECT muted_id FROM user_mutes WHERE muter_id = ${viewerId})
+      AND a.id NOT IN (SELECT blocked_id FROM user_blocks WHERE blocker_id = ${viewerId})
+      AND a.id NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${viewerId})))`;
 }
 
 /** One page of the merged timeline of `authors` for `viewerId`. */
@@ -86,7 +89,7 @@ export async function authorTimeline(
     JOIN user_profiles pr ON pr.user_id = p.user_id
     LEFT JOIN users ru ON ru.id = m.reposter_id
     LEFT JOIN user_profiles rpr ON rpr.user_id = m.reposter_id
-    WHERE ${postVisibleSql(viewerId)}
+    WHERE ${postVisibleSql(viewerId, { publishedOnly: true })}
       ${viewerId ? sql`AND (m.kind = 0 OR p.user_id = ${viewerId} OR NOT EXISTS (
         SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = p.user_id))` : sql``}
     ORDER BY m.ts DESC, m.kind DESC, m.item_id DESC

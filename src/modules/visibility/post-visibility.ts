@@ -11,16 +11,18 @@ import { AppError } from "../../lib/errors";
  * Condition over `posts p JOIN users u ON u.id = p.user_id JOIN user_profiles pr ON pr.user_id = p.user_id`.
  * Aliases are fixed by this module, so every caller gets the same rule.
  */
-export function postVisibleSql(viewerId: string | null): SQL {
+export function postVisibleSql(viewerId: string | null, opts: { publishedOnly?: boolean } = {}): SQL {
   if (!viewerId) {
     return sql`p.deleted_at IS NULL AND p.status = 'published' AND u.status = 'active' AND pr.visibility = 'public'`;
   }
-  return sql`p.deleted_at IS NULL AND u.status = 'active'
-    AND (p.status = 'published' OR (p.user_id = ${viewerId} AND p.status IN ('draft', 'scheduled')))
+  // Two NOT EXISTS (one per block direction) rather than one with an OR: each is an index probe.
+  const status = opts.publishedOnly
+    ? sql`p.status = 'published'`
+    : sql`(p.status = 'published' OR (p.user_id = ${viewerId} AND p.status IN ('draft', 'scheduled')))`;
+  return sql`p.deleted_at IS NULL AND u.status = 'active' AND ${status}
     AND (p.user_id = ${viewerId} OR (
-      NOT EXISTS (SELECT 1 FROM user_blocks b
-                  WHERE (b.blocker_id = ${viewerId} AND b.blocked_id = p.user_id)
-                     OR (b.blocker_id = p.user_id AND b.blocked_id = ${viewerId}))
+      NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ${viewerId} AND b.blocked_id = p.user_id)
+      AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = p.user_id AND b.blocked_id = ${viewerId})
       AND (pr.visibility = 'public' OR (pr.visibility = 'followers' AND EXISTS (
         SELECT 1 FROM user_follows f WHERE f.follower_id = ${viewerId} AND f.following_id = p.user_id)))))`;
 }

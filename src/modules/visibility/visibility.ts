@@ -54,10 +54,9 @@ export function canSeeProfileContent(visibility: Visibility, relation: Relation)
  */
 export function accountVisibleSql(userIdExpr: SQL, statusExpr: SQL, viewerId: string | null): SQL {
   if (!viewerId) return sql`${statusExpr} = 'active'`;
-  return sql`${statusExpr} = 'active' AND NOT EXISTS (
-    SELECT 1 FROM user_blocks b
-    WHERE (b.blocker_id = ${viewerId} AND b.blocked_id = ${userIdExpr})
-       OR (b.blocker_id = ${userIdExpr} AND b.blocked_id = ${viewerId}))`;
+  return sql`${statusExpr} = 'active'
+    AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ${viewerId} AND b.blocked_id = ${userIdExpr})
+    AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ${userIdExpr} AND b.blocked_id = ${viewerId})`;
 }
 
 /**
