@@ -117,6 +117,13 @@ await step("bench viewers", 1, async () => {
   await sql`UPDATE users SET status = 'active' WHERE id IN (${USERS - 1}, ${USERS - 2}, ${USERS - 3})`;
   await sql`UPDATE user_profiles SET visibility = 'public' WHERE user_id IN (${USERS - 1}, ${USERS - 2}, ${USERS - 3})`;
 });
+// Real graphs reciprocate: a fifth of follows to ordinary accounts are followed back, which gives
+// friendships (and the friends-of-friends case) a realistic density.
+await step("follow-backs (20%)", 1, () => sql`
+  INSERT INTO user_follows (follower_id, following_id, created_at)
+  SELECT following_id, follower_id, created_at + INTERVAL '1 hour' FROM user_follows
+  WHERE following_id > 1000 AND follower_id <= ${USERS} AND random() < 0.2
+  ON CONFLICT DO NOTHING`);
 await step("friendships (mutual follows)", 1, () => sql`
   INSERT INTO friendships (user_id_1, user_id_2, created_at)
   SELECT a.follower_id, a.following_id, GREATEST(a.created_at, b.created_at)

@@ -76,3 +76,26 @@ export async function addMedia(
     RETURNING id`;
   return row!;
 }
+
+/**
+ * A live session for `userId` without going through auth.login (no argon2): inserts a sessions row
+ * whose token_hash is the SHA-256 hex of a fresh random token, and returns the token for
+ * `Authorization: Bearer`.
+ */
+export async function createSessionToken(sql: postgres.Sql, userId: string, opts: { ttlDays?: number } = {}): Promise<string> {
+  const { createHash, randomBytes } = await import("node:crypto");
+  const token = randomBytes(32).toString("base64url");
+  const tokenHash = createHash("sha256").update(token, "utf8").digest("hex");
+  const expiresAt = new Date(Date.now() + (opts.ttlDays ?? 30) * 86_400_000).toISOString();
+  await sql`INSERT INTO sessions (user_id, token_hash, expires_at) VALUES (${userId}, ${tokenHash}, ${expiresAt})`;
+  return token;
+}
+
+/** A user plus a session token (the common shape of RPC tests). */
+export async function createUserWithToken(
+  sql: postgres.Sql,
+  opts: Parameters<typeof createUser>[1] = {},
+): Promise<TestUser & { token: string }> {
+  const user = await createUser(sql, opts);
+  return { ...user, token: await createSessionToken(sql, user.id) };
+}

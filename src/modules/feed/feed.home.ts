@@ -19,11 +19,18 @@ export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { 
   const key = `homepage:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
   const cached = await cache.get<{ postIds: string[]; page: Page<TimelineItem> }>(key);
   if (cached) {
-    // Re-hydrate: fresh counts, flags and visibility for the cached item list.
+    // Re-hydrate: fresh counts, flags and visibility for the cached item list. An unrepost does not
+    // bump the version, so repost items are checked against the reposts table too.
     const fresh = new Map((await fetchVisiblePosts(db, viewerId, cached.postIds)).map((p) => [p.id, p]));
+    const repostIds = cached.page.items.flatMap((item) => (item.repost ? [item.repost.id] : []));
+    const liveReposts = new Set(
+      repostIds.length
+        ? (await many<{ id: string }>(db, sql`SELECT id::text AS id FROM reposts WHERE id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})`)).map((r) => r.id)
+        : [],
+    );
     const items = cached.page.items.flatMap((item) => {
       const post = fresh.get(item.post.id);
-      return post ? [{ ...item, post }] : [];
+      return post && (!item.repost || liveReposts.has(item.repost.id)) ? [{ ...item, post }] : [];
     });
     return { items, nextCursor: cached.page.nextCursor };
   }

@@ -101,7 +101,9 @@ export const filterBlockSchema = z
       });
     }
   })
-  .pipe(z.union([postTypeFilter, authorFilter, tagFilter, dateRangeFilter, engagementFilter]));
+  // Discriminated by type (each option by operator), so an issue names its field (value,
+  // logicalOperator…) instead of a plain union's "filters.N: Invalid input".
+  .pipe(z.discriminatedUnion("type", [postTypeFilter, authorFilter, tagFilter, dateRangeFilter, engagementFilter]));
 
 export type FilterBlock = z.infer<typeof filterBlockSchema>;
 

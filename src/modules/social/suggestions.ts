@@ -16,9 +16,12 @@ export async function suggestions(db: DbOrTx, userId: string, input: { cursor?: 
   const after = decodeCursor(input.cursor, 2);
   const rows = await many<{ id: string; username: string; display_name: string | null; mutual: number }>(db, sql`
     WITH friends AS (
-      SELECT user_id_2 AS id FROM friendships WHERE user_id_1 = ${userId}
-      UNION ALL
-      SELECT user_id_1 FROM friendships WHERE user_id_2 = ${userId}
+      -- Only active friends count (and bridge): suspended or deleted accounts vanish from reads.
+      SELECT fr.id FROM (
+        SELECT user_id_2 AS id FROM friendships WHERE user_id_1 = ${userId}
+        UNION ALL
+        SELECT user_id_1 FROM friendships WHERE user_id_2 = ${userId}
+      ) fr JOIN users fu ON fu.id = fr.id WHERE fu.status = 'active'
     ),
     fof AS (
       SELECT f.user_id_2 AS candidate FROM friends x JOIN friendships f ON f.user_id_1 = x.id
