@@ -159,6 +159,9 @@ export async function resetPassword(deps: AppDeps, input: { token: string; newPa
   await transaction(deps.database.db, async (tx) => {
     const userId = await consumeToken(tx, input.token, "reset_password");
     await tx.execute(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${userId}`);
+    // Other reset links still sitting in the mailbox must not reset the new password again.
+    await tx.execute(sql`UPDATE auth_tokens SET used_at = NOW()
+                         WHERE user_id = ${userId} AND purpose = 'reset_password' AND used_at IS NULL`);
     await revokeUserSessions(tx, userId);
   });
   return { ok: true };

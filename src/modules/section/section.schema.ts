@@ -82,6 +82,8 @@ export function parseSectionConfig(type: SectionType, config: unknown): Record<s
   const result = sectionConfigSchemas[type].safeParse(config ?? {});
   if (result.success) return result.data as Record<string, unknown>;
   const issue = result.error.issues[0]!;
-  const field = ["config", ...issue.path.map(String)].join(".");
+  // Unknown keys name the key itself (config.foo), like unknown input keys do (see trpc/init.ts).
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys.join(",")] : issue.path;
+  const field = ["config", ...path.map(String)].join(".");
   throw new AppError("BAD_REQUEST", `${field}: ${issue.message}`, { field, appCode: "INVALID_SECTION_CONFIG" });
 }
