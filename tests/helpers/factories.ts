@@ -99,3 +99,38 @@ export async function createUserWithToken(
   const user = await createUser(sql, opts);
   return { ...user, token: await createSessionToken(sql, user.id) };
 }
+
+/** A block (blocker hides from blocked and vice versa); plain insert, no follow cleanup. */
+export async function block(sql: postgres.Sql, blockerId: string, blockedId: string): Promise<void> {
+  await sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blockerId}, ${blockedId}) ON CONFLICT DO NOTHING`;
+}
+
+export interface TestUpload {
+  id: string;
+  file_url: string;
+  size_bytes: number;
+}
+
+const MIME_OF: Record<string, string> = { image: "image/png", gif: "image/gif", video: "video/mp4", audio: "audio/mpeg", document: "application/pdf" };
+
+/**
+ * An upload reservation as media.confirmUpload leaves it (status 'confirmed', verified metadata),
+ * ready to become a post's media; `status: 'pending'` for one not yet confirmed.
+ */
+export async function createUpload(
+  sql: postgres.Sql,
+  userId: string,
+  opts: { mediaType?: "image" | "gif" | "video" | "audio" | "document"; sizeBytes?: number; status?: "pending" | "confirmed" | "attached" } = {},
+): Promise<TestUpload> {
+  const kind = opts.mediaType ?? "image";
+  const key = `uploads/${userId}/${unique()}`;
+  const [row] = await sql<TestUpload[]>`
+    INSERT INTO upload_reservations (user_id, file_key, file_name, mime_type, media_type, size_bytes, status, file_url,
+                                     expires_at, confirmed_at)
+    VALUES (${userId}, ${key}, ${`${key.split("/").at(-1)}.bin`}, ${MIME_OF[kind]!}, ${kind}, ${opts.sizeBytes ?? 1000},
+            ${opts.status ?? "confirmed"}, ${`https://cdn.example.test/${key}`},
+            ${new Date(Date.now() + 3_600_000).toISOString()},
+            ${opts.status === "pending" ? null : new Date().toISOString()})
+    RETURNING id, file_url, size_bytes::int AS size_bytes`;
+  return row!;
+}

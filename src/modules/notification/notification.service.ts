@@ -127,11 +127,22 @@ export async function listNotifications(
   return toPage(rows, input.limit, notificationView, (r) => [r.created_at, r.id]);
 }
 
-/** Served by the partial index idx_notifications_user_unread; counting stops at 1,000 ("999+"). */
+/** Who may still appear in a user's notifications: no actor (system), or an active one with no block either way. */
+function visibleActorSql(userId: string) {
+  return sql`(n.actor_id IS NULL OR EXISTS (
+    SELECT 1 FROM users a WHERE a.id = n.actor_id AND a.status = 'active' AND NOT EXISTS (
+      SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ${userId} AND b.blocked_id = n.actor_id)
+                                   OR (b.blocker_id = n.actor_id AND b.blocked_id = ${userId}))))`;
+}
+
+/**
+ * Served by the partial index idx_notifications_user_unread; counting stops at 1,000 ("999+").
+ * Counts what notification.list shows: not those of actors since blocked or gone inactive.
+ */
 export async function unreadCount(db: DbOrTx, userId: string): Promise<{ count: number; capped: boolean }> {
   const row = await one<{ n: number }>(db, sql`
     SELECT count(*)::int AS n FROM (
-      SELECT 1 FROM notifications WHERE user_id = ${userId} AND is_read = FALSE LIMIT 1000) t`);
+      SELECT 1 FROM notifications n WHERE n.user_id = ${userId} AND n.is_read = FALSE AND ${visibleActorSql(userId)} LIMIT 1000) t`);
   return { count: row!.n, capped: row!.n >= 1000 };
 }
 

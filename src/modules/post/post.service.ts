@@ -10,6 +10,7 @@ import { requireVisibleProfile } from "../user/user.service";
 import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import { notifyMentions, syncPostContent } from "./post-content";
 import { fetchVisiblePosts, postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
+import { extractTags } from "./post.render";
 import { CONTENT_MAX, MEDIA_RULES, TEXT_TYPES, type PostType } from "./post.schema";
 
 export const RESTORE_WINDOW_DAYS = 30;
@@ -24,7 +25,8 @@ function checkContent(type: PostType, content: string | null | undefined) {
   }
 }
 
-function checkSchedule(status: string, scheduledFor: string | undefined): Date | null {
+/** The normalized ISO timestamp (a string: the shared client's Date serializer is replaced by Drizzle). */
+function checkSchedule(status: string, scheduledFor: string | undefined): string | null {
   if (status !== "scheduled") {
     if (scheduledFor) throw new AppError("BAD_REQUEST", "scheduledFor only applies to scheduled posts", { field: "scheduledFor" });
     return null;
@@ -35,7 +37,7 @@ function checkSchedule(status: string, scheduledFor: string | undefined): Date |
   if (at.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_MS) {
     throw new AppError("BAD_REQUEST", "scheduledFor is at most a year ahead", { field: "scheduledFor" });
   }
-  return at;
+  return at.toISOString();
 }
 
 /**
@@ -130,8 +132,12 @@ export async function updatePost(
         content = ${content},
         scheduled_for = COALESCE(${scheduledFor ?? null}::timestamptz, scheduled_for)
       WHERE id = ${post.id}`);
-    const existingTags = input.tags ?? (await many<{ tag: string }>(tx, sql`SELECT tag FROM post_tags WHERE post_id = ${post.id}`)).map((t) => t.tag);
-    const mentioned = await syncPostContent(tx, { id: post.id, userId, content, explicitTags: existingTags });
+    // Without new explicit tags, keep the old explicit ones: the stored tags minus the hashtags of
+    // the old content (those are re-extracted from the new content, so a removed #tag goes away).
+    const oldHashtags = new Set(extractTags(post.content));
+    const explicitTags = input.tags ??
+      (await many<{ tag: string }>(tx, sql`SELECT tag FROM post_tags WHERE post_id = ${post.id}`)).map((t) => t.tag).filter((t) => !oldHashtags.has(t));
+    const mentioned = await syncPostContent(tx, { id: post.id, userId, content, explicitTags });
     if (post.status === "published") await notifyMentions(tx, { id: post.id, userId, content }, mentioned);
   });
   return (await fetchVisiblePosts(db, userId, [input.postId]))[0]!;
