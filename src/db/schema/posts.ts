@@ -70,6 +70,7 @@ export const posts = pgTable(
     index("posts_published_created_idx")
       .on(t.createdAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),
+    // Also INCLUDE (user_id, likes_count, comments_count, reposts_count) in SQL (0034): Drizzle has no INCLUDE.
     index("posts_published_at_idx")
       .on(t.publishedAt.desc(), t.id.desc())
       .where(sql`${t.status} = 'published' AND ${t.deletedAt} IS NULL`),

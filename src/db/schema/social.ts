@@ -143,5 +143,7 @@ export const reposts = pgTable(
     index("idx_reposts_user").on(t.userId, t.createdAt.desc()),
     index("idx_reposts_post").on(t.postId, t.createdAt.desc()),
     index("reposts_user_created_id_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    // INCLUDE (user_id, post_id) in SQL (0034).
+    index("reposts_created_idx").on(t.createdAt.desc(), t.id.desc()),
   ],
 );

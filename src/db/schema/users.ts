@@ -76,6 +76,7 @@ export const userProfiles = pgTable(
     index("idx_user_profiles_visibility").on(t.visibility).where(sql`${t.visibility} != 'private'`),
     index("idx_user_profiles_style_config_gin").using("gin", t.styleConfig),
     index("user_profiles_display_name_prefix_idx").on(sql`lower(${t.displayName}) text_pattern_ops`),
+    index("user_profiles_not_public_idx").on(t.userId).where(sql`${t.visibility} <> 'public'`),
   ],
 );
 

@@ -71,12 +71,16 @@ export async function discoverFeed(
   let page = await cache.get<{ ids: string[]; nextCursor: string | null }>(key);
   if (!page) {
     const score = sql`(p.likes_count + 2 * p.comments_count + 3 * p.reposts_count)`;
+    // Index-only over posts_published_at_idx (it covers the counters); inactive and non-public
+    // authors are two small hashed sets rather than a join per post.
     const rows = await many<{ id: string; score: number }>(db, sql`
       SELECT p.id, ${score} AS score
-      FROM posts p JOIN users u ON u.id = p.user_id JOIN user_profiles pr ON pr.user_id = p.user_id
-      WHERE p.status = 'published' AND p.deleted_at IS NULL AND u.status = 'active' AND pr.visibility = 'public'
+      FROM posts p
+      WHERE p.status = 'published' AND p.deleted_at IS NULL
         AND p.published_at > ${windowEnd}::timestamptz - make_interval(days => ${DISCOVER_WINDOWS[input.window]})
         AND p.published_at <= ${windowEnd}::timestamptz
+        AND p.user_id NOT IN (SELECT id FROM users WHERE status <> 'active')
+        AND p.user_id NOT IN (SELECT user_id FROM user_profiles WHERE visibility <> 'public')
         ${after ? sql`AND (${score}, p.id) < (${Number(after[0])}, ${String(after[1])}::bigint)` : sql``}
       ORDER BY score DESC, p.id DESC
       LIMIT ${input.limit + 1}`);

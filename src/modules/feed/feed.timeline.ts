@@ -24,9 +24,6 @@ interface CandidateRow {
   post_id: string;
   ts: string;
   reposter_id: string | null;
-  reposter_username: string | null;
-  reposter_display_name: string | null;
-  repost_comment: string | null;
 }
 
 /**
@@ -45,6 +42,105 @@ function eligibleAuthorsSql(viewerId: string | null, authors: SQL): SQL {
       AND a.id NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${viewerId})))`;
 }
 
+/**
+ * Strategy thresholds (mutable so tests can force each path): above `windowMinAuthors` authors the
+ * windowed strategy is tried first, reading the `windowSize` newest posts and reposts.
+ */
+export const timelineTuning = { windowMinAuthors: 1_000, windowSize: 3_000 };
+
+type Cursor = (string | number)[] | null;
+
+/** Items strictly before the cursor in (ts, kind, id) order; the `ts <=` bound makes it index-usable. */
+function beforeCursor(after: Cursor, ts: SQL, kind: number, id: SQL): SQL {
+  if (!after) return sql``;
+  const [cts, ckind, cid] = [String(after[0]), Number(after[1]), String(after[2])];
+  return sql`AND ${ts} <= ${cts}::timestamptz AND (${ts}, ${kind}, ${id}) < (${cts}::timestamptz, ${ckind}::int, ${cid}::bigint)`;
+}
+
+/**
+ * The final step shared by both strategies: candidates (CTE `merged`), walked newest first, each
+ * checked through one LATERAL lookup (post, author, profile by key) under the visibility policy;
+ * the LIMIT stops the walk after n visible items instead of joining every candidate.
+ */
+function finalSelect(viewerId: string | null, n: number, extraColumns: SQL = sql``, extraFrom: SQL = sql``): SQL {
+  return sql`
+    SELECT m.kind, m.item_id, m.post_id, m.ts, m.reposter_id ${extraColumns}
+    FROM (SELECT * FROM merged ORDER BY ts DESC, kind DESC, item_id DESC) m ${extraFrom}
+    CROSS JOIN LATERAL (
+      SELECT 1 FROM posts p JOIN users u ON u.id = p.user_id JOIN user_profiles pr ON pr.user_id = p.user_id
+      WHERE p.id = m.post_id AND ${postVisibleSql(viewerId, { publishedOnly: true })}
+        ${viewerId ? sql`AND (m.kind = 0 OR p.user_id = ${viewerId} OR NOT EXISTS (
+          SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = p.user_id))` : sql``}
+    ) visible
+    ORDER BY m.ts DESC, m.kind DESC, m.item_id DESC
+    LIMIT ${n}`;
+}
+
+/** Per-author top-N merge (LATERAL): each author's newest items through its own index. */
+async function lateralCandidates(db: DbOrTx, viewerId: string | null, authors: SQL, after: Cursor, n: number): Promise<CandidateRow[]> {
+  return many<CandidateRow>(db, sql`
+    WITH eligible AS MATERIALIZED (${eligibleAuthorsSql(viewerId, authors)}),
+    post_items AS (
+      SELECT 0 AS kind, x.id AS item_id, x.id AS post_id, x.published_at AS ts, NULL::bigint AS reposter_id
+      FROM eligible e CROSS JOIN LATERAL (
+        SELECT p.id, p.published_at FROM posts p
+        WHERE p.user_id = e.id AND p.status = 'published' AND p.deleted_at IS NULL
+          ${beforeCursor(after, sql`p.published_at`, 0, sql`p.id`)}
+        ORDER BY p.published_at DESC, p.id DESC LIMIT ${n}) x
+    ),
+    repost_items AS (
+      SELECT 1 AS kind, x.id AS item_id, x.post_id, x.created_at AS ts, e.id AS reposter_id
+      FROM eligible e CROSS JOIN LATERAL (
+        SELECT r.id, r.post_id, r.created_at FROM reposts r
+        WHERE r.user_id = e.id ${beforeCursor(after, sql`r.created_at`, 1, sql`r.id`)}
+        ORDER BY r.created_at DESC, r.id DESC LIMIT ${n}) x
+    ),
+    merged AS (SELECT * FROM post_items UNION ALL SELECT * FROM repost_items)
+    ${finalSelect(viewerId, n)}`);
+}
+
+/**
+ * Windowed strategy for large author sets: read the WINDOW_SIZE newest posts and reposts overall
+ * (index-only, covering indexes) and keep those by eligible authors (a hashed set). The page is
+ * exact when every returned item is newer than the oldest item of each full window — anything the
+ * windows did not read is older than that. Returns null when the window cannot prove the page.
+ */
+async function windowCandidates(db: DbOrTx, viewerId: string | null, authors: SQL, after: Cursor, n: number): Promise<CandidateRow[] | null> {
+  const rows = await many<CandidateRow & { proven: boolean; complete: boolean }>(db, sql`
+    WITH eligible AS MATERIALIZED (${eligibleAuthorsSql(viewerId, authors)}),
+    pw AS MATERIALIZED (
+      SELECT p.id, p.user_id, p.published_at AS ts FROM posts p
+      WHERE p.status = 'published' AND p.deleted_at IS NULL ${beforeCursor(after, sql`p.published_at`, 0, sql`p.id`)}
+      ORDER BY p.published_at DESC, p.id DESC LIMIT ${timelineTuning.windowSize}),
+    rw AS MATERIALIZED (
+      SELECT r.id, r.user_id, r.post_id, r.created_at AS ts FROM reposts r
+      WHERE TRUE ${beforeCursor(after, sql`r.created_at`, 1, sql`r.id`)}
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ${timelineTuning.windowSize}),
+    cuts AS (
+      SELECT (SELECT CASE WHEN count(*) = ${timelineTuning.windowSize} THEN min(ts) END FROM pw) AS p_cut,
+             (SELECT CASE WHEN count(*) = ${timelineTuning.windowSize} THEN min(ts) END FROM rw) AS r_cut),
+    merged AS (
+      SELECT 0 AS kind, pw.id AS item_id, pw.id AS post_id, pw.ts, NULL::bigint AS reposter_id
+      FROM pw WHERE pw.user_id IN (SELECT id FROM eligible)
+      UNION ALL
+      SELECT 1, rw.id, rw.post_id, rw.ts, rw.user_id FROM rw WHERE rw.user_id IN (SELECT id FROM eligible))
+    ${finalSelect(
+      viewerId,
+      n,
+      sql`, COALESCE(m.ts > GREATEST(c.p_cut, c.r_cut), TRUE) AS proven, (c.p_cut IS NULL AND c.r_cut IS NULL) AS complete`,
+      sql`CROSS JOIN cuts c`,
+    )}`);
+  if (rows.length === 0) return null;
+  if (!rows.every((r) => r.proven)) return null;
+  if (rows.length < n && !rows[0]!.complete) return null;
+  return rows;
+}
+
+async function hasAtLeastAuthors(db: DbOrTx, authors: SQL, count: number): Promise<boolean> {
+  const rows = await many<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM (${authors}) a LIMIT ${count}) s`);
+  return (rows[0]?.n ?? 0) >= count;
+}
+
 /** One page of the merged timeline of `authors` for `viewerId`. */
 export async function authorTimeline(
   db: DbOrTx,
@@ -54,47 +150,11 @@ export async function authorTimeline(
 ): Promise<Page<TimelineItem>> {
   const after = decodeCursor(input.cursor, 3);
   const n = input.limit + 1;
-  // Tuple order (ts, kind, id) descending: a repost sorts after a post of the same instant.
-  const before = (ts: SQL, kind: number, id: SQL) =>
-    after
-      ? sql`AND (${ts}, ${kind}, ${id}) < (${String(after[0])}::timestamptz, ${Number(after[1])}::int, ${String(after[2])}::bigint)`
-      : sql``;
-  const rows = await many<CandidateRow>(db, sql`
-    WITH eligible AS MATERIALIZED (${eligibleAuthorsSql(viewerId, authors)}),
-    post_items AS (
-      SELECT 0 AS kind, x.id AS item_id, x.id AS post_id, x.published_at AS ts,
-             NULL::bigint AS reposter_id, NULL::text AS repost_comment
-      FROM eligible e CROSS JOIN LATERAL (
-        SELECT p.id, p.published_at FROM posts p
-        WHERE p.user_id = e.id AND p.status = 'published' AND p.deleted_at IS NULL
-          ${before(sql`p.published_at`, 0, sql`p.id`)}
-        ORDER BY p.published_at DESC, p.id DESC LIMIT ${n}) x
-    ),
-    repost_items AS (
-      SELECT 1 AS kind, x.id AS item_id, x.post_id, x.created_at AS ts, e.id AS reposter_id, x.comment AS repost_comment
-      FROM eligible e CROSS JOIN LATERAL (
-        SELECT r.id, r.post_id, r.created_at, r.comment FROM reposts r
-        WHERE r.user_id = e.id ${before(sql`r.created_at`, 1, sql`r.id`)}
-        ORDER BY r.created_at DESC, r.id DESC LIMIT ${n}) x
-    ),
-    merged AS (
-      SELECT * FROM post_items UNION ALL SELECT * FROM repost_items
-      ORDER BY ts DESC, kind DESC, item_id DESC
-    )
-    SELECT m.kind, m.item_id, m.post_id, m.ts, m.reposter_id, m.repost_comment,
-           ru.username AS reposter_username, rpr.display_name AS reposter_display_name
-    FROM merged m
-    JOIN posts p ON p.id = m.post_id
-    JOIN users u ON u.id = p.user_id
-    JOIN user_profiles pr ON pr.user_id = p.user_id
-    LEFT JOIN users ru ON ru.id = m.reposter_id
-    LEFT JOIN user_profiles rpr ON rpr.user_id = m.reposter_id
-    WHERE ${postVisibleSql(viewerId, { publishedOnly: true })}
-      ${viewerId ? sql`AND (m.kind = 0 OR p.user_id = ${viewerId} OR NOT EXISTS (
-        SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = p.user_id))` : sql``}
-    ORDER BY m.ts DESC, m.kind DESC, m.item_id DESC
-    LIMIT ${n}`);
-  return hydrate(db, viewerId, rows, input.limit);
+  if (await hasAtLeastAuthors(db, authors, timelineTuning.windowMinAuthors)) {
+    const windowed = await windowCandidates(db, viewerId, authors, after, n);
+    if (windowed) return hydrate(db, viewerId, windowed, input.limit);
+  }
+  return hydrate(db, viewerId, await lateralCandidates(db, viewerId, authors, after, n), input.limit);
 }
 
 /** Candidates (already filtered) → items with full post views, plus the next cursor. */
@@ -103,16 +163,25 @@ export async function hydrate(db: DbOrTx, viewerId: string | null, rows: Candida
   const kept = hasMore ? rows.slice(0, limit) : rows;
   const posts = await fetchVisiblePosts(db, viewerId, [...new Set(kept.map((r) => r.post_id))]);
   const byId = new Map(posts.map((p) => [p.id, p]));
+  const repostIds = kept.filter((r) => r.kind === 1).map((r) => r.item_id);
+  const reposts = repostIds.length
+    ? await many<{ id: string; comment: string | null; username: string; display_name: string | null }>(db, sql`
+        SELECT r.id, r.comment, u.username, pr.display_name FROM reposts r
+        JOIN users u ON u.id = r.user_id JOIN user_profiles pr ON pr.user_id = r.user_id
+        WHERE r.id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})`)
+    : [];
+  const repostById = new Map(reposts.map((r) => [r.id, r]));
   const items: TimelineItem[] = [];
   for (const r of kept) {
     const post = byId.get(r.post_id);
-    if (!post) continue;
+    const repost = r.kind === 1 ? repostById.get(r.item_id) : undefined;
+    if (!post || (r.kind === 1 && !repost)) continue;
     items.push({
       id: `${r.kind === 0 ? "p" : "r"}${r.item_id}`,
       kind: r.kind === 0 ? "post" : "repost",
       post,
-      repost: r.kind === 1
-        ? { id: r.item_id, by: { id: r.reposter_id!, username: r.reposter_username!, displayName: r.reposter_display_name }, comment: r.repost_comment, createdAt: iso(r.ts)! }
+      repost: repost
+        ? { id: r.item_id, by: { id: r.reposter_id!, username: repost.username, displayName: repost.display_name }, comment: repost.comment, createdAt: iso(r.ts)! }
         : null,
       sortTime: iso(r.ts)!,
     });

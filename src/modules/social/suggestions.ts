@@ -30,16 +30,22 @@ export async function suggestions(db: DbOrTx, userId: string, input: { cursor?: 
     ),
     ranked AS (
       SELECT candidate, count(*)::int AS mutual FROM fof WHERE candidate <> ${userId} GROUP BY candidate
+    ),
+    -- Filter and rank on ids with hashed sets (inactive accounts, the caller's follows and blocks),
+    -- then look up names for the page only.
+    top AS (
+      SELECT r.candidate, r.mutual FROM ranked r
+      WHERE r.candidate NOT IN (SELECT id FROM users WHERE status <> 'active')
+        AND r.candidate NOT IN (SELECT following_id FROM user_follows WHERE follower_id = ${userId})
+        AND r.candidate NOT IN (SELECT blocked_id FROM user_blocks WHERE blocker_id = ${userId})
+        AND r.candidate NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${userId})
+        ${after ? sql`AND (r.mutual, -r.candidate) < (${Number(after[0])}, -${String(after[1])}::bigint)` : sql``}
+      ORDER BY r.mutual DESC, r.candidate ASC
+      LIMIT ${input.limit + 1}
     )
-    SELECT u.id, u.username, pr.display_name, r.mutual
-    FROM ranked r JOIN users u ON u.id = r.candidate JOIN user_profiles pr ON pr.user_id = u.id
-    WHERE u.status = 'active'
-      AND NOT EXISTS (SELECT 1 FROM user_follows f WHERE f.follower_id = ${userId} AND f.following_id = r.candidate)
-      AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ${userId} AND b.blocked_id = r.candidate)
-                                                    OR (b.blocker_id = r.candidate AND b.blocked_id = ${userId}))
-      ${after ? sql`AND (r.mutual, -u.id) < (${Number(after[0])}, -${String(after[1])}::bigint)` : sql``}
-    ORDER BY r.mutual DESC, u.id ASC
-    LIMIT ${input.limit + 1}`);
+    SELECT u.id, u.username, pr.display_name, t.mutual
+    FROM top t JOIN users u ON u.id = t.candidate JOIN user_profiles pr ON pr.user_id = u.id
+    ORDER BY t.mutual DESC, t.candidate ASC`);
   return toPage(
     rows,
     input.limit,
