@@ -3,13 +3,18 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { many } from "../db/query";
+import { invalidateFollowersHome } from "../modules/feed/feed.home";
 import { publishDueScheduledPosts } from "../modules/post/post.scheduler";
 import type { Job } from "./runner";
 
 export const publishScheduledJob: Job = {
   name: "publish-scheduled-posts",
   everyMs: 2_000,
-  run: async (deps) => ({ published: await publishDueScheduledPosts(deps.database.db) }),
+  run: async (deps) => ({
+    published: await publishDueScheduledPosts(deps.database.db, 200, async (authorIds) => {
+      for (const id of authorIds) await invalidateFollowersHome(deps.database.db, deps.cache, id);
+    }),
+  }),
 };
 
 export async function purgeSoftDeletedContent(db: Db): Promise<{ posts: number; comments: number }> {

@@ -6,8 +6,13 @@ import type { Db } from "../../db/client";
 import { many } from "../../db/query";
 import { notifyMentions } from "./post-content";
 
-export async function publishDueScheduledPosts(db: Db, batch = 200): Promise<number> {
-  return db.transaction(async (tx) => {
+export async function publishDueScheduledPosts(
+  db: Db,
+  batch = 200,
+  /** Called after commit with the authors whose posts went live (e.g. to refresh timelines). */
+  onPublished?: (authorIds: string[]) => Promise<void>,
+): Promise<number> {
+  const published = await db.transaction(async (tx) => {
     const published = await many<{ id: string; user_id: string; content: string | null }>(tx, sql`
       WITH due AS (
         SELECT id FROM posts
@@ -18,6 +23,8 @@ export async function publishDueScheduledPosts(db: Db, batch = 200): Promise<num
       FROM due WHERE p.id = due.id AND p.status = 'scheduled'
       RETURNING p.id, p.user_id, p.content`);
     for (const post of published) await notifyMentions(tx, { id: post.id, userId: post.user_id, content: post.content });
-    return published.length;
+    return published;
   });
+  if (onPublished && published.length) await onPublished([...new Set(published.map((p) => p.user_id))]);
+  return published.length;
 }
