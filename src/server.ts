@@ -12,6 +12,7 @@ import { createMailer } from "./lib/mail/mailer";
 import { createRateLimits } from "./lib/rate-limit";
 import { connectRedis } from "./lib/redis";
 import { allJobs } from "./jobs";
+import { formatSeedReport, isEmptyDatabase, seedDatabase } from "./db/seed";
 import { startJobs } from "./jobs/runner";
 
 export interface RunningServer {
@@ -31,6 +32,13 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
   }
   const result = await migrate(database.sql);
   if (result.applied.length) log.info({ applied: result.applied.length, total: result.total }, "migrations applied");
+  // A new developer's first `bun run dev` (embedded database, nothing in it) sees a living platform.
+  // Never on a real PostgreSQL: there `bun run db:seed` is an explicit choice.
+  if (!opts.database && database.kind === "pglite" && env.NODE_ENV !== "production" && (await isEmptyDatabase(database.sql))) {
+    const report = await seedDatabase(database.sql, { log: (msg) => log.info(`seed: ${msg}`) });
+    // The report goes in the message: pino's redaction would strip a `password` field.
+    log.info(`empty embedded database: wrote the development seed\n${formatSeedReport(report)}`);
+  }
 
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
   log.info(redis ? "using Redis (REDIS_URL)" : "REDIS_URL unset: in-process cache, rate limits and pub/sub");

@@ -1,0 +1,434 @@
+// The development seed: the spec's distribution (accounts, the exact post mix, storage spread,
+// social graph, interactions, feeds, sections, messaging), counters and friendships derived by the
+// triggers, every stored config valid, and a second run replacing the first with identical data.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type postgres from "postgres";
+import { verifyPassword } from "../../src/modules/auth/password";
+import { sql as dsql } from "drizzle-orm";
+import { compileFilters } from "../../src/modules/feed/feed.compile";
+import { algorithmConfigSchema } from "../../src/modules/feed/feed.schema";
+import { extractTags } from "../../src/modules/post/post.render";
+import { parseSectionConfig, type SectionType } from "../../src/modules/section/section.schema";
+import { updateBackgroundInput, updateMusicInput, updateStyleInput } from "../../src/modules/user/user.schema";
+import {
+  isEmptyDatabase, SEED_ACCOUNTS, SEED_EMAIL_DOMAIN, SEED_PASSWORD, SEED_POST_MIX, seedDatabase, type SeedReport,
+} from "../../src/db/seed";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { createUser, follow } from "../helpers/factories";
+
+// Creating the database (PGlite: migrating in memory), argon2 and the seed itself take seconds.
+const HOOK_TIMEOUT = 60_000;
+const MiB = 1024 * 1024;
+const DOMAIN = `%@${SEED_EMAIL_DOMAIN}`;
+
+let t: TestDatabase;
+let sql: postgres.Sql;
+let emptyBefore: boolean;
+let first: SeedReport;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  sql = t.sql;
+  emptyBefore = await isEmptyDatabase(sql);
+  first = await seedDatabase(sql, { log: (m) => logs.push(m) });
+}, HOOK_TIMEOUT);
+afterAll(async () => {
+  await t?.close();
+}, HOOK_TIMEOUT);
+
+const n = async (q: PromiseLike<{ n: number }[]>) => (await q)[0]!.n;
+const seedIds = async () => (await sql<{ id: string }[]>`SELECT id::text AS id FROM users WHERE LOWER(email) LIKE ${DOMAIN}`).map((r) => r.id);
+const idArray = (ids: string[]) => `{${ids.join(",")}}`;
+const usernames = (pred: (a: (typeof SEED_ACCOUNTS)[number]) => boolean) => `{${SEED_ACCOUNTS.filter(pred).map((a) => a.username).join(",")}}`;
+
+/** Every denormalized counter equals its source rows (the triggers kept them). */
+async function expectCountersMatchRows() {
+  const posts = await n(sql`
+    SELECT count(*)::int AS n FROM posts p WHERE
+      p.likes_count <> (SELECT count(*) FROM post_interactions i WHERE i.post_id = p.id AND i.type = 'like')
+      OR p.comments_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL)
+      OR p.reposts_count <> (SELECT count(*) FROM reposts r WHERE r.post_id = p.id)`);
+  expect(posts).toBe(0);
+  const comments = await n(sql`
+    SELECT count(*)::int AS n FROM comments c
+    WHERE c.replies_count <> (SELECT count(*) FROM comments r WHERE r.parent_comment_id = c.id AND r.deleted_at IS NULL)`);
+  expect(comments).toBe(0);
+  const storage = await n(sql`
+    SELECT count(*)::int AS n FROM storage_usage s WHERE
+      s.used_bytes <> (SELECT COALESCE(sum(file_size_bytes), 0) FROM post_media m WHERE m.user_id = s.user_id)
+      OR s.used_bytes <> s.images_bytes + s.videos_bytes + s.audio_bytes + s.other_bytes`);
+  expect(storage).toBe(0);
+  // Totals are not trivially zero: the counters carry the seed's interactions.
+  const [sums] = await sql<{ likes: number; comments: number; reposts: number }[]>`
+    SELECT sum(likes_count)::int AS likes, sum(comments_count)::int AS comments, sum(reposts_count)::int AS reposts FROM posts`;
+  expect(sums!.likes).toBeGreaterThanOrEqual(200);
+  expect(sums!.comments).toBeGreaterThanOrEqual(100);
+  expect(sums!.reposts).toBeGreaterThanOrEqual(20);
+}
+
+/** What must be identical between two runs: counts, (username, content) pairs, storage per account. */
+async function snapshot() {
+  const posts = await sql<{ username: string; type: string; status: string; content: string | null }[]>`
+    SELECT u.username, p.type::text AS type, p.status::text AS status, p.content
+    FROM posts p JOIN users u ON u.id = p.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}
+    ORDER BY u.username, p.type, p.content, p.status`;
+  const storage = await sql<{ username: string; used: string }[]>`
+    SELECT u.username, s.used_bytes::text AS used FROM storage_usage s JOIN users u ON u.id = s.user_id
+    WHERE LOWER(u.email) LIKE ${DOMAIN} ORDER BY u.username`;
+  const follows = await sql<{ a: string; b: string }[]>`
+    SELECT fa.username AS a, fb.username AS b FROM user_follows f
+    JOIN users fa ON fa.id = f.follower_id JOIN users fb ON fb.id = f.following_id
+    WHERE LOWER(fa.email) LIKE ${DOMAIN} ORDER BY 1, 2`;
+  const comments = await sql<{ username: string; content: string; parent: boolean }[]>`
+    SELECT u.username, c.content, c.parent_comment_id IS NOT NULL AS parent FROM comments c JOIN users u ON u.id = c.user_id
+    WHERE LOWER(u.email) LIKE ${DOMAIN} ORDER BY 1, 2, 3`;
+  return { posts: [...posts], storage: [...storage], follows: [...follows], comments: [...comments] };
+}
+
+describe("seed: accounts", () => {
+  test("an empty database reports empty; after seeding it does not", async () => {
+    expect(emptyBefore).toBe(true);
+    expect(await isEmptyDatabase(sql)).toBe(false);
+    expect(first.removedPreviousAccounts).toBe(0);
+    expect(logs.length).toBeGreaterThan(0);
+  });
+
+  test("20 accounts: 5 popular, 12 regular (2 of them suspended), 3 new; a mix of profile visibility", async () => {
+    expect(SEED_ACCOUNTS.length).toBe(20);
+    expect(first.users).toEqual({
+      total: 20, popular: 5, regular: 12, new: 3, suspended: 2, byVisibility: { followers: 2, private: 1, public: 17 },
+    });
+    const rows = await sql<{ username: string; status: string; visibility: string }[]>`
+      SELECT u.username, u.status, p.visibility FROM users u JOIN user_profiles p ON p.user_id = u.id
+      WHERE LOWER(u.email) LIKE ${DOMAIN} ORDER BY u.username`;
+    expect(rows.length).toBe(20);
+    for (const r of rows) {
+      const account = SEED_ACCOUNTS.find((a) => a.username === r.username)!;
+      expect(r.status).toBe(account.suspended ? "suspended" : "active");
+      expect(r.visibility).toBe(account.visibility);
+    }
+  });
+
+  test("every account has a profile with valid background/style (and some music) configs", async () => {
+    const profiles = await sql<{ display_name: string | null; bio: string | null; background_config: unknown; style_config: unknown; music_config: unknown }[]>`
+      SELECT p.display_name, p.bio, p.background_config, p.style_config, p.music_config
+      FROM user_profiles p JOIN users u ON u.id = p.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    expect(profiles.length).toBe(20);
+    let withMusic = 0;
+    for (const p of profiles) {
+      expect(p.display_name).toBeTruthy();
+      expect(updateBackgroundInput.safeParse(p.background_config).success).toBe(true);
+      expect(updateStyleInput.safeParse(p.style_config).success).toBe(true);
+      if (p.music_config !== null) {
+        withMusic++;
+        expect(updateMusicInput.safeParse(p.music_config).success).toBe(true);
+      }
+    }
+    expect(withMusic).toBeGreaterThanOrEqual(2);
+    expect(profiles.filter((p) => p.bio).length).toBeGreaterThanOrEqual(15);
+  });
+
+  test("one password hash for every account, and it is the printed dev password", async () => {
+    const hashes = await sql<{ password_hash: string }[]>`SELECT DISTINCT password_hash FROM users WHERE LOWER(email) LIKE ${DOMAIN}`;
+    expect(hashes.length).toBe(1);
+    expect(await verifyPassword(hashes[0]!.password_hash, SEED_PASSWORD)).toBe(true);
+    expect(first.logins.length).toBeGreaterThanOrEqual(3);
+    for (const login of first.logins) {
+      expect(login.password).toBe(SEED_PASSWORD);
+      expect(await n(sql`SELECT count(*)::int AS n FROM users WHERE email = ${login.email}`)).toBe(1);
+    }
+  });
+});
+
+describe("seed: posts and storage", () => {
+  test("the exact post mix of the spec, 60% from popular accounts, drafts and scheduled posts", async () => {
+    const byType = await sql<{ type: string; n: number }[]>`
+      SELECT p.type::text AS type, count(*)::int AS n FROM posts p JOIN users u ON u.id = p.user_id
+      WHERE LOWER(u.email) LIKE ${DOMAIN} GROUP BY 1`;
+    expect(Object.fromEntries(byType.map((r) => [r.type, r.n]))).toEqual(SEED_POST_MIX);
+    expect(first.posts.byType).toEqual(SEED_POST_MIX);
+    expect(first.posts.total).toBe(104);
+    expect(first.posts.byStatus).toEqual({ draft: 3, published: 98, scheduled: 3 });
+    const popular = await n(sql`
+      SELECT count(*)::int AS n FROM posts p JOIN users u ON u.id = p.user_id
+      WHERE u.username = ANY(${usernames((a) => a.role === "popular")}::text[])`);
+    expect(popular).toBe(first.posts.fromPopular);
+    expect(popular / first.posts.total).toBeGreaterThanOrEqual(0.6);
+    // new accounts post 0–3 times
+    const perNew = await sql<{ n: number }[]>`
+      SELECT (SELECT count(*)::int FROM posts p WHERE p.user_id = u.id) AS n FROM users u
+      WHERE u.username = ANY(${usernames((a) => a.role === "new")}::text[])`;
+    for (const r of perNew) expect(r.n).toBeLessThanOrEqual(3);
+  });
+
+  test("status rules: scheduled in the future, published within 60 days with created_at = published_at", async () => {
+    const bad = await n(sql`
+      SELECT count(*)::int AS n FROM posts p JOIN users u ON u.id = p.user_id WHERE LOWER(u.email) LIKE ${DOMAIN} AND NOT (
+        (p.status = 'scheduled' AND p.scheduled_for > NOW() AND p.published_at IS NULL)
+        OR (p.status = 'draft' AND p.published_at IS NULL AND p.scheduled_for IS NULL)
+        OR (p.status = 'published' AND p.published_at = p.created_at AND p.published_at > NOW() - interval '60 days'
+            AND p.published_at <= NOW() AND p.published_at >= u.created_at))`);
+    expect(bad).toBe(0);
+  });
+
+  test("media: post_media rows of the right kind and count per post type, on the seed CDN", async () => {
+    const rows = await sql<{ type: string; kinds: string[]; n: number; urls_ok: boolean; media_urls_n: number }[]>`
+      SELECT p.type::text AS type, COALESCE(array_agg(DISTINCT m.type::text) FILTER (WHERE m.id IS NOT NULL), '{}') AS kinds,
+             count(m.id)::int AS n,
+             bool_and(m.id IS NULL OR (m.file_url ~ '^https://cdn\\.vrss\\.local/seed/[0-9a-f-]{36}\\.[a-z0-9]+$'
+                                      AND m.file_size_bytes > 0 AND m.mime_type ~ '^(image|video|audio)/')) AS urls_ok,
+             COALESCE(jsonb_array_length(p.media_urls), 0) AS media_urls_n
+      FROM posts p JOIN users u ON u.id = p.user_id LEFT JOIN post_media m ON m.post_id = p.id
+      WHERE LOWER(u.email) LIKE ${DOMAIN} GROUP BY p.id`;
+    const want: Record<string, { kinds: string[]; min: number; max: number }> = {
+      text_short: { kinds: [], min: 0, max: 0 }, text_long: { kinds: [], min: 0, max: 0 },
+      image: { kinds: ["image"], min: 1, max: 1 }, image_gallery: { kinds: ["image"], min: 2, max: 20 },
+      gif: { kinds: ["gif"], min: 1, max: 1 }, video_short: { kinds: ["video"], min: 1, max: 1 },
+      video_long: { kinds: ["video"], min: 1, max: 1 }, song: { kinds: ["audio"], min: 1, max: 1 }, album: { kinds: ["audio"], min: 2, max: 50 },
+    };
+    expect(rows.length).toBe(104);
+    for (const r of rows) {
+      const w = want[r.type]!;
+      expect(r.kinds).toEqual(w.kinds);
+      expect(r.n).toBeGreaterThanOrEqual(w.min);
+      expect(r.n).toBeLessThanOrEqual(w.max);
+      expect(r.urls_ok).toBe(true);
+      expect(r.media_urls_n).toBe(r.n);
+    }
+  });
+
+  test("content carries #tags (post_tags = extractTags) and @mentions (linked in content_html)", async () => {
+    const posts = await sql<{ id: string; content: string | null; content_html: string | null; tags: string[] }[]>`
+      SELECT p.id::text AS id, p.content, p.content_html,
+             COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM post_tags t WHERE t.post_id = p.id), '{}') AS tags
+      FROM posts p JOIN users u ON u.id = p.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    for (const p of posts) {
+      expect(p.tags).toEqual(extractTags(p.content).sort());
+      if (p.content !== null) expect(p.content_html).not.toBeNull();
+    }
+    expect(posts.filter((p) => p.tags.length > 0).length).toBeGreaterThanOrEqual(90);
+    const mentions = await n(sql`
+      SELECT count(*)::int AS n FROM post_mentions m JOIN posts p ON p.id = m.post_id JOIN users a ON a.id = m.mentioned_user_id
+      WHERE p.content_html LIKE '%<a href="/@' || a.username || '" class="mention">%' AND p.user_id <> a.id`);
+    expect(mentions).toBeGreaterThanOrEqual(5);
+    expect(mentions).toBe(first.posts.mentions);
+  });
+
+  test("storage spread: 2 accounts near quota, 10 at 10–20 MB, 8 under 5 MB, none over quota", async () => {
+    const rows = await sql<{ username: string; used: number; quota: number }[]>`
+      SELECT u.username, s.used_bytes::int AS used, s.quota_bytes::int AS quota
+      FROM storage_usage s JOIN users u ON u.id = s.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    expect(rows.length).toBe(20);
+    const near = rows.filter((r) => r.used >= 40 * MiB && r.used <= 50 * MiB);
+    expect(near.length).toBe(2);
+    expect(rows.filter((r) => r.used >= 10 * MiB && r.used <= 20 * MiB).length).toBe(10);
+    expect(rows.filter((r) => r.used < 5 * MiB).length).toBe(8);
+    for (const r of rows) expect(r.used).toBeLessThanOrEqual(r.quota);
+    for (const r of near) expect(Math.abs(r.used - 45 * MiB)).toBeLessThanOrEqual(MiB);
+    expect(first.storage).toMatchObject({ nearQuota: 2, moderate: 10, minimal: 8, other: 0, overQuota: 0 });
+  });
+});
+
+describe("seed: social graph and interactions", () => {
+  test("50+ follows, popular accounts collect most; friendships (10+) exist exactly for mutual follows", async () => {
+    expect(first.follows).toBeGreaterThanOrEqual(50);
+    expect(first.friendships).toBeGreaterThanOrEqual(10);
+    const mutualPairs = await n(sql`
+      SELECT count(*)::int AS n FROM user_follows a JOIN user_follows b ON b.follower_id = a.following_id AND b.following_id = a.follower_id
+      WHERE a.follower_id < a.following_id`);
+    const friendships = await n(sql`SELECT count(*)::int AS n FROM friendships`);
+    expect(friendships).toBe(mutualPairs);
+    expect(friendships).toBe(first.friendships);
+    const unmatched = await n(sql`
+      SELECT count(*)::int AS n FROM friendships f WHERE NOT EXISTS (
+        SELECT 1 FROM user_follows a JOIN user_follows b ON b.follower_id = a.following_id AND b.following_id = a.follower_id
+        WHERE a.follower_id = f.user_id_1 AND a.following_id = f.user_id_2)`);
+    expect(unmatched).toBe(0);
+
+    const followers = await sql<{ username: string; n: number }[]>`
+      SELECT u.username, (SELECT count(*)::int FROM user_follows f WHERE f.following_id = u.id) AS n
+      FROM users u WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    const of = (role: string) => followers.filter((f) => SEED_ACCOUNTS.find((a) => a.username === f.username)!.role === role).map((f) => f.n);
+    const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(Math.min(...of("popular"))).toBeGreaterThan(Math.max(...of("new")));
+    expect(avg(of("popular"))).toBeGreaterThan(2 * avg(of("regular")));
+    for (const x of of("new")) expect(x).toBeLessThanOrEqual(2);
+  });
+
+  test("200+ likes, bookmarks, 100+ comments with nested replies, 20+ reposts (some with a comment)", async () => {
+    expect(first.likes).toBeGreaterThanOrEqual(200);
+    expect(first.bookmarks).toBeGreaterThan(0);
+    expect(first.comments).toBeGreaterThanOrEqual(100);
+    expect(first.replies).toBeGreaterThan(0);
+    expect(first.reposts).toBeGreaterThanOrEqual(20);
+    expect(first.repostsWithComment).toBeGreaterThan(0);
+    expect(first.repostsWithComment).toBeLessThan(first.reposts);
+    expect(await n(sql`SELECT count(*)::int AS n FROM post_interactions WHERE type = 'like'`)).toBe(first.likes);
+    expect(await n(sql`SELECT count(*)::int AS n FROM comments`)).toBe(first.comments);
+    expect(await n(sql`SELECT count(*)::int AS n FROM reposts`)).toBe(first.reposts);
+    const nested = await n(sql`
+      SELECT count(*)::int AS n FROM comments c JOIN comments p ON p.id = c.parent_comment_id WHERE p.parent_comment_id IS NOT NULL`);
+    expect(nested).toBeGreaterThan(0);
+  });
+
+  test("interactions are plausible: on published posts, after publication, never by suspended accounts or on own posts", async () => {
+    const bad = await n(sql`
+      SELECT (
+        (SELECT count(*) FROM post_interactions i JOIN posts p ON p.id = i.post_id JOIN users u ON u.id = i.user_id
+         WHERE p.status <> 'published' OR i.created_at < p.published_at OR u.status <> 'active' OR i.user_id = p.user_id)
+      + (SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id JOIN users u ON u.id = c.user_id
+         WHERE p.status <> 'published' OR c.created_at < p.published_at OR u.status <> 'active' OR c.created_at > NOW())
+      + (SELECT count(*) FROM comments c JOIN comments parent ON parent.id = c.parent_comment_id
+         WHERE c.created_at <= parent.created_at OR c.post_id <> parent.post_id)
+      + (SELECT count(*) FROM reposts r JOIN posts p ON p.id = r.post_id
+         WHERE p.status <> 'published' OR r.created_at < p.published_at OR r.user_id = p.user_id)
+      )::int AS n`);
+    expect(bad).toBe(0);
+  });
+
+  test("counters equal their source rows (kept by the triggers)", async () => {
+    await expectCountersMatchRows();
+  });
+});
+
+describe("seed: feeds, sections, lists, messaging, notifications", () => {
+  test("10 custom feeds; each stored config is algorithmConfigSchema's output, with matching feed_filters rows", async () => {
+    const feeds = await sql<{ id: string; name: string; algorithm_config: unknown }[]>`
+      SELECT f.id::text AS id, f.name, f.algorithm_config FROM custom_feeds f JOIN users u ON u.id = f.user_id
+      WHERE LOWER(u.email) LIKE ${DOMAIN} ORDER BY f.id`;
+    expect(feeds.length).toBe(10);
+    expect(first.feeds).toBe(10);
+    for (const name of ["Only Videos", "Popular This Week", "Friends Only", "Text Posts", "Music"]) {
+      expect(feeds.map((f) => f.name)).toContain(name);
+    }
+    let filterRows = 0;
+    for (const feed of feeds) {
+      const parsed = algorithmConfigSchema.parse(feed.algorithm_config);
+      expect(parsed).toEqual(feed.algorithm_config as typeof parsed);
+      const filters = await sql<{ type: string; operator: string; value: unknown; group_id: number; logical_operator: string; display_order: number }[]>`
+        SELECT type::text, operator::text, value, group_id, logical_operator, display_order
+        FROM feed_filters WHERE feed_id = ${feed.id} ORDER BY display_order`;
+      expect(filters.map((f) => ({ ...f }))).toEqual(parsed.filters.map((f, i) => ({
+        type: f.type, operator: f.operator, value: f.value as unknown, group_id: f.groupId, logical_operator: f.logicalOperator, display_order: i,
+      })));
+      filterRows += filters.length;
+    }
+    expect(filterRows).toBe(first.feedFilters);
+    const videos = feeds.find((f) => f.name === "Only Videos")!.algorithm_config as { filters: { value: unknown }[] };
+    expect(videos.filters[0]!.value).toEqual(["video_short", "video_long"]);
+  });
+
+  test("every seeded feed compiles and matches published posts for its owner", async () => {
+    const feeds = await sql<{ name: string; user_id: string; algorithm_config: unknown }[]>`
+      SELECT f.name, f.user_id::text AS user_id, f.algorithm_config FROM custom_feeds f`;
+    const matches: Record<string, number> = {};
+    for (const feed of feeds) {
+      const where = compileFilters(algorithmConfigSchema.parse(feed.algorithm_config), feed.user_id);
+      const rows = (await t.db.execute(dsql`
+        SELECT count(*)::int AS n FROM posts p WHERE p.status = 'published' AND p.deleted_at IS NULL AND ${where}`)) as unknown as { n: number }[];
+      matches[feed.name] = rows[0]!.n;
+    }
+    const publishedVideos = await n(sql`
+      SELECT count(*)::int AS n FROM posts WHERE status = 'published' AND type IN ('video_short', 'video_long')`);
+    expect(publishedVideos).toBeGreaterThan(0);
+    expect(matches["Only Videos"]).toBe(publishedVideos);
+    for (const name of ["Popular This Week", "Friends Only", "Text Posts", "Music", "Art & Illustration", "Photo Dump", "No Text"]) {
+      expect(matches[name]).toBeGreaterThan(0);
+    }
+  });
+
+  test("15+ profile sections with valid configs, some with content items; a list section points at its owner's list", async () => {
+    const sections = await sql<{ id: string; user_id: string; type: SectionType; config: Record<string, unknown>; items: number }[]>`
+      SELECT s.id::text AS id, s.user_id::text AS user_id, s.type::text AS type, s.config,
+             (SELECT count(*)::int FROM section_content c WHERE c.section_id = s.id) AS items
+      FROM profile_sections s JOIN users u ON u.id = s.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    expect(sections.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(sections.map((s) => s.user_id)).size).toBeGreaterThanOrEqual(5);
+    for (const s of sections) expect(parseSectionConfig(s.type, s.config)).toEqual(s.config);
+    expect(sections.filter((s) => s.items > 0).length).toBeGreaterThanOrEqual(5);
+    const listSections = sections.filter((s) => s.type === "list");
+    expect(listSections.length).toBeGreaterThanOrEqual(1);
+    for (const s of listSections) {
+      expect(await n(sql`SELECT count(*)::int AS n FROM user_lists WHERE id = ${String(s.config.listId)} AND user_id = ${s.user_id}`)).toBe(1);
+    }
+  });
+
+  test("user lists with members", async () => {
+    expect(first.lists).toBeGreaterThanOrEqual(2);
+    const empty = await n(sql`
+      SELECT count(*)::int AS n FROM user_lists l WHERE NOT EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = l.id)`);
+    expect(empty).toBe(0);
+    expect(first.listMembers).toBeGreaterThanOrEqual(first.lists * 2);
+  });
+
+  test("10 conversations (1:1 and group) with 50+ messages, sorted participants, consistent read_by and last_message_at", async () => {
+    const ids = await seedIds();
+    const convs = await sql<{ id: string; size: number; sorted: boolean; distinct_ok: boolean; seeded: boolean; last_ok: boolean; messages: number }[]>`
+      SELECT c.id::text AS id, cardinality(c.participant_ids) AS size,
+             c.participant_ids = ARRAY(SELECT x FROM unnest(c.participant_ids) x ORDER BY x) AS sorted,
+             cardinality(c.participant_ids) = (SELECT count(DISTINCT x) FROM unnest(c.participant_ids) x) AS distinct_ok,
+             c.participant_ids <@ ${idArray(ids)}::bigint[] AS seeded,
+             c.last_message_at = (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id) AS last_ok,
+             (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id) AS messages
+      FROM conversations c`;
+    expect(convs.length).toBe(10);
+    expect(first.conversations).toBe(10);
+    expect(convs.some((c) => c.size === 2)).toBe(true);
+    expect(convs.some((c) => c.size > 2)).toBe(true);
+    for (const c of convs) {
+      expect(c.size).toBeGreaterThanOrEqual(2);
+      expect(c).toMatchObject({ sorted: true, distinct_ok: true, seeded: true, last_ok: true });
+      expect(c.messages).toBeGreaterThanOrEqual(2);
+    }
+    expect(first.messages).toBeGreaterThanOrEqual(50);
+    const bad = await n(sql`
+      SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE NOT (m.sender_id = ANY(c.participant_ids)) OR NOT (m.sender_id = ANY(m.read_by)) OR NOT (m.read_by <@ c.participant_ids)`);
+    expect(bad).toBe(0);
+    const distinctTimes = await n(sql`SELECT count(DISTINCT created_at)::int AS n FROM messages`);
+    expect(distinctTimes).toBe(first.messages);
+    const unreadSomewhere = await n(sql`
+      SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE cardinality(m.read_by) < cardinality(c.participant_ids)`);
+    expect(unreadSomewhere).toBeGreaterThan(0);
+  });
+
+  test("notifications of follows, likes and comments, each with actor, title and link", async () => {
+    const rows = await sql<{ type: string; n: number; complete: boolean }[]>`
+      SELECT type::text AS type, count(*)::int AS n,
+             bool_and(actor_id IS NOT NULL AND title ~ '[^[:space:]]' AND action_url IS NOT NULL
+                      AND (type = 'follow' OR post_id IS NOT NULL) AND (type <> 'comment' OR comment_id IS NOT NULL)) AS complete
+      FROM notifications GROUP BY 1 ORDER BY 1`;
+    expect(rows.map((r) => r.type)).toEqual(["comment", "follow", "like"]);
+    for (const r of rows) {
+      expect(r.n).toBeGreaterThan(0);
+      expect(r.complete).toBe(true);
+    }
+    expect(rows.reduce((s, r) => s + r.n, 0)).toBe(first.notifications);
+  });
+});
+
+describe("seed: re-running", () => {
+  test("a second run replaces the seed accounts with identical data and leaves other accounts alone", async () => {
+    const before = await snapshot();
+    const oldIds = await seedIds();
+    // A real (non-seed) account that follows a seed account and sits in a list of its own.
+    const outsider = await createUser(sql, { username: "not_a_seed_user" });
+    await follow(sql, outsider.id, oldIds[0]!);
+
+    const second = await seedDatabase(sql);
+    expect(second.removedPreviousAccounts).toBe(20);
+    const strip = ({ durationMs: _d, removedPreviousAccounts: _r, ...rest }: SeedReport) => rest;
+    expect(strip(second)).toEqual(strip(first));
+    expect(await snapshot()).toEqual(before);
+
+    expect(await n(sql`SELECT count(*)::int AS n FROM users WHERE id = ANY(${idArray(oldIds)}::bigint[])`)).toBe(0);
+    expect(await n(sql`SELECT count(*)::int AS n FROM users`)).toBe(21);
+    expect(await n(sql`SELECT count(*)::int AS n FROM users WHERE id = ${outsider.id}`)).toBe(1);
+    expect(await n(sql`SELECT count(*)::int AS n FROM user_follows WHERE follower_id = ${outsider.id}`)).toBe(0); // cascaded
+    expect(await n(sql`SELECT count(*)::int AS n FROM conversations`)).toBe(10);
+    expect(await n(sql`SELECT count(*)::int AS n FROM custom_feeds`)).toBe(10);
+    await expectCountersMatchRows();
+  });
+});
