@@ -11,6 +11,8 @@ import { createCache } from "./lib/cache";
 import { createMailer } from "./lib/mail/mailer";
 import { createRateLimits } from "./lib/rate-limit";
 import { connectRedis } from "./lib/redis";
+import { createPubSub } from "./lib/pubsub";
+import { openMediaStore } from "./lib/s3";
 import { allJobs } from "./jobs";
 import { formatSeedReport, isEmptyDatabase, seedDatabase } from "./db/seed";
 import { startJobs } from "./jobs/runner";
@@ -22,7 +24,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Env, log: Logger, opts: { database?: Database } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Env,
+  log: Logger,
+  opts: { database?: Database; /** Where the embedded S3 server keeps objects (tests pass a temp dir). */ s3Dir?: string } = {},
+): Promise<RunningServer> {
   const database = opts.database ?? (await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX }));
   if (!opts.database) {
     log.info(
@@ -50,6 +56,8 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
     cache: createCache(redis, env.CACHE),
     rateLimits: createRateLimits(env, redis),
     mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
+    media: await openMediaStore(env, log, { dataDir: opts.s3Dir }),
+    pubsub: createPubSub(redis),
   };
   const app = createApp(deps);
   const jobs = env.RUN_JOBS ? startJobs(deps, allJobs) : null;
@@ -66,6 +74,8 @@ export async function startServer(env: Env, log: Logger, opts: { database?: Data
     async stop() {
       await server.stop(true);
       await jobs?.stop();
+      await deps.pubsub.close();
+      await deps.media.close();
       await redis?.close();
       if (!opts.database) await database.close();
     },

@@ -4,7 +4,9 @@ import type { Cache } from "../lib/cache";
 import type { Logger } from "../lib/logger";
 import type { Mailer } from "../lib/mail/mailer";
 import type { RateLimits } from "../lib/rate-limit";
+import type { PubSub } from "../lib/pubsub";
 import type { RedisHandle } from "../lib/redis";
+import type { MediaStore } from "../lib/s3";
 
 /** Long-lived dependencies of one server process, built once in src/server.ts (or by a test). */
 export interface AppDeps {
@@ -15,6 +17,10 @@ export interface AppDeps {
   cache: Cache;
   rateLimits: RateLimits;
   mailer: Mailer;
+  /** Media objects (S3, or the embedded S3-compatible server). */
+  media: MediaStore;
+  /** Cross-process events (Redis pub/sub, or in-process). */
+  pubsub: PubSub;
 }
 
 /** The authenticated caller, resolved from a Bearer token or the session cookie. */

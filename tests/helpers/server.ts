@@ -1,5 +1,8 @@
 // A real HTTP server on a random loopback port, backed by this test file's database.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { env as processEnv, parseEnv, type Env } from "../../src/env";
 import { logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
@@ -23,7 +26,9 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
 }
 
 export async function startTestServer(database: TestDatabase, overrides: Record<string, string> = {}): Promise<RunningServer> {
-  return startServer(testEnv(overrides), logger.child({}, { level: "silent" }), { database });
+  // Each server gets its own embedded S3-compatible server over HTTP, in a throwaway directory.
+  const s3Dir = mkdtempSync(join(tmpdir(), "vrss-s3-"));
+  return startServer(testEnv(overrides), logger.child({}, { level: "silent" }), { database, s3Dir });
 }
 
 export interface RpcResult {
@@ -57,4 +62,10 @@ export async function rpc(
     parsed = JSON.parse(text);
   } catch {}
   return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** The data of a successful call; anything else fails the test with the response in the message. */
+export function ok(res: RpcResult): any {
+  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.result.data;
 }
