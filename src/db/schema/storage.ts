@@ -1,5 +1,6 @@
 // Storage quota accounting and subscriptions: 0002 (subscription_tiers), 0004 (storage_usage),
-// 0016 (user_subscriptions), plus the foreign-key indexes of 0017. Mirror of the SQL migrations,
+// 0016 (user_subscriptions), plus the foreign-key indexes of 0017, storage_usage.warning_level (0040)
+// and user_subscriptions.grace_ends_at (0041). Mirror of the SQL migrations,
 // kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
@@ -10,6 +11,7 @@ import {
   index,
   integer,
   pgTable,
+  smallint,
   text,
   timestamp,
   varchar,
@@ -57,10 +59,13 @@ export const storageUsage = pgTable(
     lastCalculatedAt: tstz("last_calculated_at").notNull().defaultNow(),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
+    /** 0040: the last storage warning sent (0, 80 or 95); see checkStorageWarnings. */
+    warningLevel: smallint("warning_level").notNull().default(0),
   },
   (t) => [
     check("storage_usage_positive", sql`${t.usedBytes} >= 0`),
     check("storage_usage_quota_positive", sql`${t.quotaBytes} > 0`),
+    check("storage_usage_warning_level_valid", sql`${t.warningLevel} IN (0, 80, 95)`), // 0040
   ],
 );
 
@@ -83,10 +88,16 @@ export const userSubscriptions = pgTable(
     canceledAt: tstz("canceled_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
+    /** 0041: end of the 30-day grace after subscription.cancel (the quota is kept until then). */
+    graceEndsAt: tstz("grace_ends_at"),
   },
   (t) => [
     check("user_subscriptions_period_valid", sql`${t.currentPeriodEnd} >= ${t.currentPeriodStart}`),
+    check("user_subscriptions_grace_only_when_canceled", sql`${t.graceEndsAt} IS NULL OR ${t.status} IN ('canceled', 'expired')`), // 0041
     index("user_subscriptions_user_idx").on(t.userId, t.createdAt.desc()), // 0017
     index("user_subscriptions_tier_idx").on(t.tierId), // 0017
+    index("user_subscriptions_grace_due_idx") // 0041
+      .on(t.graceEndsAt)
+      .where(sql`${t.status} = 'canceled' AND ${t.graceEndsAt} IS NOT NULL`),
   ],
 );
