@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createPost, createSessionToken, createUser, createUserWithToken, follow, TEST_PASSWORD, type TestUser } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { createPost, createSessionToken, createUpload, createUser, createUserWithToken, follow, TEST_PASSWORD, type TestUser } from "../helpers/factories";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 let t: TestDatabase;
 let s: RunningServer;
@@ -24,10 +24,6 @@ type Authed = TestUser & { token: string };
 const mutate = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { token });
 const query = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { method: "GET", token });
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, status: number, appCode?: string | null, field?: string | null) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
   if (appCode !== undefined) expect(res.body.error.data.appCode).toBe(appCode);
@@ -402,16 +398,26 @@ describe("user.updateBackground", () => {
     expect((await profileRow(user.id)).background_config).toEqual({ type: "color", value: "#11223344", position: "top" });
   });
 
-  test("image and video need an https URL", async () => {
+  test("image and video need the URL of one of the caller's own uploads of that kind", async () => {
     const user = await createUserWithToken(t.sql);
-    for (const type of ["image", "video"] as const) {
-      const value = `https://cdn.example.test/bg.${type === "image" ? "png" : "mp4"}`;
+    const other = await createUserWithToken(t.sql);
+    const image = await createUpload(t.sql, user.id, { mediaType: "image" });
+    const video = await createUpload(t.sql, user.id, { mediaType: "video" });
+    const othersImage = await createUpload(t.sql, other.id, { mediaType: "image" });
+    const pending = await createUpload(t.sql, user.id, { mediaType: "image", status: "pending" });
+    for (const [type, own] of [["image", image], ["video", video]] as const) {
+      const value = own.file_url;
       expect(ok(await mutate("user.updateBackground", { type, value, position: "cover" }, user.token))).toEqual({ type, value, position: "cover" });
       expect((await profileRow(user.id)).background_config).toEqual({ type, value, position: "cover" });
-      for (const bad of ["http://cdn.example.test/bg.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "/bg.png", "#ffffff"]) {
+      for (const bad of ["javascript:alert(1)", "data:image/png;base64,AAAA", "/bg.png", "#ffffff"]) {
         expectInvalid(await mutate("user.updateBackground", { type, value: bad }, user.token), "value");
       }
+      // Someone else's media, an unconfirmed upload, any other URL, or media of the other kind.
+      for (const bad of [othersImage.file_url, pending.file_url, "https://cdn.example.test/bg.png", (type === "image" ? video : image).file_url]) {
+        expectError(await mutate("user.updateBackground", { type, value: bad }, user.token), "BAD_REQUEST", 400, "NOT_YOUR_MEDIA", "value");
+      }
     }
+    expect((await profileRow(user.id)).background_config).toEqual({ type: "video", value: video.file_url, position: "cover" });
   });
 
   test("unknown type, position or keys are refused", async () => {

@@ -172,6 +172,7 @@ export const uploadReservations = pgTable(
     durationSeconds: integer("duration_seconds"),
     thumbnailUrl: varchar("thumbnail_url", { length: 500 }),
     attachedAt: tstz("attached_at"),
+    purpose: varchar("purpose", { length: 20 }).notNull().default("post"),
   },
   (t) => [
     check("upload_reservations_size_positive", sql`${t.sizeBytes} > 0`),
@@ -179,6 +180,8 @@ export const uploadReservations = pgTable(
       "upload_reservations_status_valid",
       sql`${t.status} IN ('pending', 'confirmed', 'attached', 'expired', 'rejected')`,
     ),
+    check("upload_reservations_purpose_valid", sql`${t.purpose} IN ('post', 'profile')`),
+    index("upload_reservations_attached_orphan_idx").on(t.id).where(sql`${t.status} = 'attached' AND ${t.mediaId} IS NULL`),
     index("upload_reservations_user_held_idx").on(t.userId).where(sql`${t.status} IN ('pending', 'confirmed')`),
     index("upload_reservations_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
   ],

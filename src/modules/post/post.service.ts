@@ -6,6 +6,7 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { checkStorageWarnings } from "../storage/storage.service";
 import { requireVisibleProfile } from "../user/user.service";
 import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import { notifyMentions, syncPostContent } from "./post-content";
@@ -101,6 +102,8 @@ export async function createPost(
       RETURNING id`);
     const id = row!.id;
     await attachMedia(tx, authorId, id, input.type, input.mediaIds ?? []);
+    // Attaching moved the uploads' bytes into storage_usage: a threshold may have been crossed.
+    if (input.mediaIds?.length) await checkStorageWarnings(tx, authorId);
     const mentioned = await syncPostContent(tx, { id, userId: authorId, content: input.content ?? null, explicitTags: input.tags });
     if (input.status === "published") await notifyMentions(tx, { id, userId: authorId, content: input.content ?? null }, mentioned);
     return id;

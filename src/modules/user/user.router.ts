@@ -3,6 +3,7 @@ import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
 import { deleteAccount } from "../auth/auth.service";
 import { clearedSessionCookie } from "../auth/cookies";
 import { CUSTOM_CSS_MAX_BYTES, sanitizeCustomCss } from "./custom-css";
+import { requireOwnMediaUrl } from "../media/media.service";
 import { getMe } from "./user.queries";
 import {
   deleteUserInput, getUserInput, searchUsersInput, updateBackgroundInput, updateLayoutInput, updateMusicInput,
@@ -28,6 +29,10 @@ export const userRouter = router({
   }),
 
   updateBackground: authedProcedure.input(updateBackgroundInput).mutation(async ({ ctx, input }) => {
+    // An image or video background is one of the caller's own uploads (a gif counts as an image).
+    if (input.type !== "color") {
+      await requireOwnMediaUrl(ctx.db, ctx.session.userId, input.value, input.type === "image" ? ["image", "gif"] : ["video"]);
+    }
     await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "background_config", input);
     return (await getMe(ctx.db, ctx.session.userId)).profile.background;
   }),

@@ -44,7 +44,8 @@ export const updateProfileInput = z
 
 export const updateBackgroundInput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("color"), value: hexColor, position: z.enum(["center", "top", "bottom", "cover"]).optional() }).strict(),
-  z.object({ type: z.enum(["image", "video"]), value: webUrl(500, ["https:"]), position: z.enum(["center", "top", "bottom", "cover"]).optional() }).strict(),
+  // The URL of one of the caller's own uploads (checked by the router); http allowed for the local store.
+  z.object({ type: z.enum(["image", "video"]), value: webUrl(500), position: z.enum(["center", "top", "bottom", "cover"]).optional() }).strict(),
 ]);
 
 export const updateMusicInput = z
