@@ -978,6 +978,20 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
       conversation_id: convIds[k]!, sender_id: uid(m.sender), content: m.content,
       read_by: bigintArray(sortIds(m.readBy.map(uid))), created_at: iso(m.at), updated_at: iso(m.at),
     }))));
+    // What message.start and message.send maintain: the 1:1 key (one conversation per pair) and each
+    // participant's read marker and latest message (the unread counts), derived from read_by.
+    await tx`
+      UPDATE conversations c SET direct_key = c.participant_ids[1]::text || ':' || c.participant_ids[2]::text
+      FROM (SELECT id, row_number() OVER (PARTITION BY participant_ids ORDER BY id) AS rn
+            FROM conversations WHERE id = ANY(${convIds}::bigint[]) AND cardinality(participant_ids) = 2) k
+      WHERE k.id = c.id AND k.rn = 1`;
+    await tx`
+      UPDATE conversation_participants cp SET last_message_id = x.max_id, last_message_at = x.max_at,
+        last_read_message_id = COALESCE((SELECT max(m.id) FROM messages m WHERE m.conversation_id = cp.conversation_id
+                                          AND (m.sender_id = cp.user_id OR m.read_by @> ARRAY[cp.user_id])), 0)
+      FROM (SELECT conversation_id, max(id) AS max_id, max(created_at) AS max_at FROM messages
+            WHERE conversation_id = ANY(${convIds}::bigint[]) GROUP BY conversation_id) x
+      WHERE x.conversation_id = cp.conversation_id`;
 
     // --- notifications for the accounts whose logins the report prints
     const notifications: Row[] = [];

@@ -392,6 +392,18 @@ describe("seed: feeds, sections, lists, messaging, notifications", () => {
       SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id
       WHERE cardinality(m.read_by) < cardinality(c.participant_ids)`);
     expect(unreadSomewhere).toBeGreaterThan(0);
+    // What message.start and message.send maintain: a 1:1 key per pair, and read markers that
+    // agree with read_by (so the seeded conversations show real unread counts).
+    const unkeyed = await n(sql`SELECT count(*)::int AS n FROM conversations WHERE cardinality(participant_ids) = 2 AND direct_key IS NULL`);
+    expect(unkeyed).toBe(0);
+    const markerMismatch = await n(sql`
+      SELECT count(*)::int AS n FROM conversation_participants cp
+      WHERE cp.last_message_id <> (SELECT max(id) FROM messages m WHERE m.conversation_id = cp.conversation_id)
+         OR cp.last_read_message_id <> COALESCE((SELECT max(id) FROM messages m WHERE m.conversation_id = cp.conversation_id
+                                                 AND (m.sender_id = cp.user_id OR m.read_by @> ARRAY[cp.user_id])), 0)`);
+    expect(markerMismatch).toBe(0);
+    const withUnread = await n(sql`SELECT count(*)::int AS n FROM conversation_participants WHERE last_message_id > last_read_message_id`);
+    expect(withUnread).toBeGreaterThan(0);
   });
 
   test("notifications of follows, likes and comments, each with actor, title and link", async () => {

@@ -1,5 +1,6 @@
 // Conversations, messages and notifications: 0014, 0015 (plus the foreign-key indexes of 0017);
-// the outgoing-mail outbox: 0024.
+// the outgoing-mail outbox: 0024; messaging (0046 direct_key, 0047 conversation_participants,
+// 0048 messages by (conversation_id, id), 0049 one unread message notification per conversation).
 // Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
@@ -10,6 +11,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -31,10 +33,43 @@ export const conversations = pgTable(
     participantIds: bigint("participant_ids", { mode: "number" }).array().notNull(),
     lastMessageAt: tstz("last_message_at").notNull().defaultNow(),
     createdAt: tstz("created_at").notNull().defaultNow(),
+    /** "minId:maxId" for 1:1 conversations, NULL for groups: one 1:1 conversation per pair (0046). */
+    directKey: varchar("direct_key", { length: 41 }).unique("conversations_direct_key_key"),
   },
   (t) => [
     check("conversations_min_participants", sql`cardinality(${t.participantIds}) >= 2`),
+    check(
+      "conversations_direct_key_matches",
+      sql`${t.directKey} IS NULL OR (cardinality(${t.participantIds}) = 2 AND ${t.participantIds}[1] < ${t.participantIds}[2]
+        AND ${t.directKey} = ${t.participantIds}[1]::text || ':' || ${t.participantIds}[2]::text)`,
+    ),
     index("idx_conversations_participants").using("gin", t.participantIds),
+  ],
+);
+
+/**
+ * One row per participant, kept in step with conversations.participant_ids by a trigger (0047):
+ * the per-user inbox in activity order, and each participant's read marker (messages with
+ * id <= last_read_message_id are read).
+ */
+export const conversationParticipants = pgTable(
+  "conversation_participants",
+  {
+    conversationId: bigint("conversation_id", { mode: "number" })
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: tstz("joined_at").notNull().defaultNow(),
+    lastReadMessageId: bigint("last_read_message_id", { mode: "number" }).notNull().default(0),
+    lastReadAt: tstz("last_read_at"),
+    lastMessageId: bigint("last_message_id", { mode: "number" }).notNull().default(0),
+    lastMessageAt: tstz("last_message_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: "conversation_participants_pkey", columns: [t.conversationId, t.userId] }),
+    index("conversation_participants_user_activity_idx").on(t.userId, t.lastMessageAt.desc(), t.conversationId.desc()),
   ],
 );
 
@@ -61,6 +96,8 @@ export const messages = pgTable(
       .where(sql`${t.deletedAt} IS NULL`),
     index("idx_messages_unread").using("gin", t.readBy).where(sql`${t.deletedAt} IS NULL`),
     index("messages_sender_idx").on(t.senderId), // 0017
+    // 0048: INCLUDE (sender_id, deleted_at) in SQL; Drizzle has no INCLUDE, the drift test compares names and kinds.
+    index("messages_conversation_id_idx").on(t.conversationId, t.id),
   ],
 );
 
@@ -85,6 +122,7 @@ export const notifications = pgTable(
   (t) => [
     check("notifications_title_not_empty", sql`LENGTH(TRIM(${t.title})) > 0`),
     check("notifications_actor_required", sql`${t.type} = 'system' OR ${t.actorId} IS NOT NULL`),
+    // Also INCLUDE (actor_id) in SQL (0036): Drizzle has no INCLUDE.
     index("idx_notifications_user_unread")
       .on(t.userId, t.createdAt.desc())
       .where(sql`${t.isRead} = FALSE`),
@@ -97,6 +135,10 @@ export const notifications = pgTable(
     uniqueIndex("notifications_once_per_actor_post_idx")
       .on(t.userId, t.actorId, t.postId, t.type)
       .where(sql`${t.type} IN ('like', 'repost')`),
+    // 0049: one unread `message` notification per recipient and conversation (action_url /messages/<id>).
+    uniqueIndex("notifications_one_unread_message_idx")
+      .on(t.userId, t.actionUrl)
+      .where(sql`${t.type} = 'message' AND ${t.isRead} = FALSE`),
   ],
 );
 

@@ -63,6 +63,8 @@ export const userProfiles = pgTable(
     location: varchar("location", { length: 100 }),
     website: varchar("website", { length: 500 }),
     visibility: varchar("visibility", { length: 20 }).notNull().default("public"),
+    /** Who may start a conversation with the user (0045). */
+    messagePrivacy: varchar("message_privacy", { length: 20 }).notNull().default("everyone"),
     backgroundConfig: jsonb("background_config").notNull().default({}),
     musicConfig: jsonb("music_config"),
     styleConfig: jsonb("style_config").notNull().default({}),
@@ -73,6 +75,7 @@ export const userProfiles = pgTable(
   (t) => [
     check("user_profiles_visibility_valid", sql`${t.visibility} IN ('public', 'followers', 'private')`),
     check("user_profiles_age_valid", sql`${t.age} IS NULL OR (${t.age} >= 13 AND ${t.age} <= 120)`),
+    check("user_profiles_message_privacy_valid", sql`${t.messagePrivacy} IN ('everyone', 'following', 'friends', 'nobody')`),
     index("idx_user_profiles_visibility").on(t.visibility).where(sql`${t.visibility} != 'private'`),
     index("idx_user_profiles_style_config_gin").using("gin", t.styleConfig),
     index("user_profiles_display_name_prefix_idx").on(sql`lower(${t.displayName}) text_pattern_ops`),
