@@ -1,6 +1,8 @@
 import { deliverMailJob, purgeAuthLeftoversJob, purgeDeletedAccountsJob } from "./account-jobs";
 import { publishScheduledJob, purgeSoftDeletedJob, reconcileCountersJob } from "./content-jobs";
+import { expireReservationsJob, orphanedMediaJob } from "./media-jobs";
 import type { Job } from "./runner";
+import { expireGracePeriodsJob, reconcileStorageJob } from "./storage-jobs";
 
 /** Every background job the server runs (when RUN_JOBS is on). */
 export const allJobs: Job[] = [
@@ -10,4 +12,8 @@ export const allJobs: Job[] = [
   purgeAuthLeftoversJob,
   purgeSoftDeletedJob,
   reconcileCountersJob,
+  expireReservationsJob,
+  orphanedMediaJob,
+  expireGracePeriodsJob,
+  reconcileStorageJob,
 ];

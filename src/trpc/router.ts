@@ -3,10 +3,13 @@ import { commentRouter } from "../modules/comment/comment.router";
 import { feedRouter } from "../modules/feed/feed.router";
 import { healthRouter } from "../modules/health/health.router";
 import { listRouter } from "../modules/list/list.router";
+import { mediaRouter } from "../modules/media/media.router";
+import { messageRouter } from "../modules/message/message.router";
 import { notificationRouter } from "../modules/notification/notification.router";
 import { postRouter } from "../modules/post/post.router";
 import { socialRouter } from "../modules/social/social.router";
 import { sectionRouter } from "../modules/section/section.router";
+import { storageRouter, subscriptionRouter } from "../modules/storage/storage.router";
 import { userRouter } from "../modules/user/user.router";
 import { router } from "./init";
 
@@ -19,8 +22,12 @@ export const appRouter = router({
   comment: commentRouter,
   social: socialRouter,
   notification: notificationRouter,
+  message: messageRouter,
   feed: feedRouter,
   list: listRouter,
+  media: mediaRouter,
+  storage: storageRouter,
+  subscription: subscriptionRouter,
 });
 
 /** Imported (as a type only) by TypeScript frontends: `createTRPCClient<AppRouter>(...)`. */

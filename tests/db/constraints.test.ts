@@ -646,6 +646,11 @@ check("upload_reservations", "upload_reservations_size_positive",
 check("upload_reservations", "upload_reservations_status_valid",
   ["pending", "confirmed", "attached", "expired", "rejected"].map((status) => insertReservation({ status })),
   ["done", "PENDING", ""].map((status) => insertReservation({ status })));
+check("upload_reservations", "upload_reservations_purpose_valid",
+  ["post", "profile"].map((purpose) => () => sql`INSERT INTO upload_reservations (user_id, file_key, file_name, mime_type, media_type, size_bytes, purpose, expires_at)
+    VALUES (${fx.a.id}, ${`uploads/${uid()}`}, 'p.png', 'image/png', 'image', 10, ${purpose}, ${inAnHour()})`),
+  ["avatar", "POST", ""].map((purpose) => () => sql`INSERT INTO upload_reservations (user_id, file_key, file_name, mime_type, media_type, size_bytes, purpose, expires_at)
+    VALUES (${fx.a.id}, ${`uploads/${uid()}`}, 'p.png', 'image/png', 'image', 10, ${purpose}, ${inAnHour()})`));
 
 // ---------------------------------------------------------------------------------------------
 // auth_tokens / mail_outbox
@@ -779,4 +784,119 @@ describe("gaps fixed by later migrations (0029, 0030)", () => {
   test("comment content made only of newlines/tabs is rejected (TRIM strips spaces only)", async () => {
     await expectViolation(() => sql`INSERT INTO comments (post_id, user_id, content) VALUES (${fx.post.id}, ${fx.a.id}, ${"\n\t"})`, "23514", "comments_content_not_empty");
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// storage and subscriptions (0040, 0041). Appended after the table-driven describe above has
+// registered its tests, so these cases get their own describe (and still count for the catalog check).
+
+const storageCasesFrom = cases.length;
+check("storage_usage", "storage_usage_warning_level_valid",
+  [0, 80, 95].map((level) => () => sql`UPDATE storage_usage SET warning_level = ${level} WHERE user_id = ${fx.a.id}`),
+  [50, 100, -1, 1].map((level) => () => sql`UPDATE storage_usage SET warning_level = ${level} WHERE user_id = ${fx.a.id}`));
+{
+  const insertWithGrace = (status: string, grace: string | null) => () =>
+    sql`INSERT INTO user_subscriptions (user_id, tier_id, status, current_period_start, current_period_end, grace_ends_at)
+        VALUES (${fx.b.id}, ${fx.freeTierId}, ${status}, '2030-01-01T00:00:00Z', '2030-02-01T00:00:00Z', ${grace})`;
+  check("user_subscriptions", "user_subscriptions_grace_only_when_canceled",
+    [
+      insertWithGrace("canceled", "2030-03-01T00:00:00Z"),
+      insertWithGrace("expired", "2030-03-01T00:00:00Z"),
+      insertWithGrace("active", null),
+      insertWithGrace("canceled", null),
+    ],
+    [insertWithGrace("active", "2030-03-01T00:00:00Z"), insertWithGrace("suspended", "2030-03-01T00:00:00Z")]);
+}
+
+describe("storage and subscription constraints (0040, 0041)", () => {
+  for (const c of cases.slice(storageCasesFrom)) {
+    test(`${c.table}.${c.constraint} (${codeName[c.code]}): ${c.pass.length} pass, ${c.fail.length} fail`, async () => {
+      for (const run of c.pass) await run();
+      for (const f of c.fail) {
+        const spec: FailSpec = typeof f === "function" ? { run: f, code: c.code, constraint: c.constraint } : f;
+        await expectViolation(spec.run, spec.code, spec.constraint);
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// messaging (0045–0049): the messaging preference, one 1:1 conversation per pair, participant
+// rows, one unread message notification per conversation. Bun runs describe bodies after the
+// whole file is evaluated, so the table-driven describe above runs these cases too (and any other
+// describe iterating `cases` runs them again: each case makes fresh rows, so it can).
+
+check("user_profiles", "user_profiles_message_privacy_valid",
+  ["everyone", "following", "friends", "nobody"].map((v) => () => sql`UPDATE user_profiles SET message_privacy = ${v} WHERE user_id = ${fx.a.id}`),
+  ["followers", "Everyone", "", "all"].map((v) => () => sql`UPDATE user_profiles SET message_privacy = ${v} WHERE user_id = ${fx.a.id}`));
+{
+  /** Two fresh users, ids ascending, and their direct key. */
+  const pair = async () => {
+    const [x, y] = [await newUser(), await newUser()].sort((p, q) => (BigInt(p.id) < BigInt(q.id) ? -1 : 1));
+    return { lo: x!.id, hi: y!.id, key: `${x!.id}:${y!.id}` };
+  };
+  const insertConversation = (ids: string[], key: string | null) =>
+    sql`INSERT INTO conversations (participant_ids, direct_key) VALUES (${sql.array(ids)}::bigint[], ${key})`;
+  uniquePair("conversations", "conversations_direct_key_key", async () => {
+    const p = await pair();
+    return () => insertConversation([p.lo, p.hi], p.key);
+  });
+  check("conversations", "conversations_direct_key_matches",
+    [
+      async () => { const p = await pair(); await insertConversation([p.lo, p.hi], p.key); },
+      // groups and unkeyed rows (raw inserts, the seed) carry no key
+      async () => { const p = await pair(); await insertConversation([p.lo, p.hi, fx.a.id], null); },
+      async () => { const p = await pair(); await insertConversation([p.hi, p.lo], null); },
+    ],
+    [
+      async () => { const p = await pair(); await insertConversation([p.hi, p.lo], `${p.hi}:${p.lo}`); }, // unsorted
+      async () => { const p = await pair(); await insertConversation([p.lo, p.hi], `${p.hi}:${p.lo}`); }, // key reversed
+      async () => { const p = await pair(); await insertConversation([p.lo, p.hi, fx.a.id], p.key); }, // a group
+      async () => { const p = await pair(); await insertConversation([p.lo, p.hi], "1:2"); },
+    ]);
+  // conversation_participants: the trigger adds rows for every participant of a new conversation.
+  const insertParticipant = (conversationId: string, userId: string) =>
+    () => sql`INSERT INTO conversation_participants (conversation_id, user_id) VALUES (${conversationId}, ${userId})`;
+  uniquePair("conversation_participants", "conversation_participants_pkey", async () => {
+    const u = await newUser();
+    return insertParticipant(fx.conversationId, u.id);
+  });
+  fk("conversation_participants", "conversation_participants_conversation_id_fkey",
+    [async () => { const u = await newUser(); await insertParticipant(fx.conversationId, u.id)(); }],
+    [() => insertParticipant(NOPE, fx.a.id)()]);
+  fk("conversation_participants", "conversation_participants_user_id_fkey",
+    [async () => { const u = await newUser(); await insertParticipant(fx.conversationId, u.id)(); }],
+    [() => insertParticipant(fx.conversationId, NOPE)()]);
+  const insertMessageNote = (o: { userId?: string; url?: string | null; isRead?: boolean; type?: string }) =>
+    () => sql`INSERT INTO notifications (user_id, type, actor_id, title, action_url, is_read)
+              VALUES (${o.userId ?? fx.b.id}, ${o.type ?? "message"}, ${fx.a.id}, 'New message',
+                      ${o.url === undefined ? `/messages/${fx.conversationId}` : o.url}, ${o.isRead ?? false})`;
+  let url = "";
+  unique("notifications", "notifications_one_unread_message_idx",
+    [
+      () => { url = `/messages/${uid()}`; return insertMessageNote({ url })(); },
+      // read ones, other conversations, other recipients, other types and NULL urls may repeat
+      () => insertMessageNote({ url, isRead: true })(),
+      () => insertMessageNote({ url, isRead: true })(),
+      () => insertMessageNote({ url: `${url}0` })(),
+      () => insertMessageNote({ url, userId: fx.a.id })(),
+      () => insertMessageNote({ url, type: "mention" })(),
+      () => insertMessageNote({ url, type: "mention" })(),
+      insertMessageNote({ url: null }),
+      insertMessageNote({ url: null }),
+    ],
+    [() => insertMessageNote({ url })(), () => insertMessageNote({ url: `${url}0` })()]);
+}
+// The trigger keeps conversation_participants in step with participant_ids.
+test("conversation_participants follows conversations.participant_ids (insert and update)", async () => {
+  const [x, y, z] = [await newUser(), await newUser(), await newUser()];
+  const [conv] = await sql<{ id: string }[]>`
+    INSERT INTO conversations (participant_ids) VALUES (${sql.array([x.id, y.id])}::bigint[]) RETURNING id`;
+  const members = async () => (await sql<{ user_id: string }[]>`
+    SELECT user_id FROM conversation_participants WHERE conversation_id = ${conv!.id} ORDER BY user_id`).map((r) => r.user_id);
+  expect(await members()).toEqual([x.id, y.id]);
+  await sql`UPDATE conversations SET participant_ids = ${sql.array([y.id, z.id])}::bigint[] WHERE id = ${conv!.id}`;
+  expect(await members()).toEqual([y.id, z.id]);
+  await sql`DELETE FROM conversations WHERE id = ${conv!.id}`;
+  expect(await members()).toEqual([]);
 });

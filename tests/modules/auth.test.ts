@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createSessionToken, createUser, createUserWithToken, TEST_PASSWORD } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 let t: TestDatabase;
 let s: RunningServer;
@@ -35,10 +35,6 @@ const mutate = (path: string, input?: unknown, token?: string, headers?: Record<
 const query = (path: string, input?: unknown, token?: string, headers?: Record<string, string>) =>
   rpc(s.url, path, input, { method: "GET", token, headers });
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, status: number, appCode?: string | null, field?: string | null) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
   if (appCode !== undefined) expect(res.body.error.data.appCode).toBe(appCode);

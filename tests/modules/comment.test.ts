@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { block, createPost, createUserWithToken, type TestUser } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 type Authed = TestUser & { token: string };
 
@@ -20,10 +20,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, field?: string) {
   expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createPost, createUser, createUserWithToken, follow, type TestPost, type TestUser } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 type Authed = TestUser & { token: string };
 
@@ -25,10 +25,6 @@ function useServer() {
   return ctx;
 }
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, status: number, appCode?: string) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
   if (appCode) expect(res.body.error.data.appCode).toBe(appCode);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createPost, createUserWithToken, type TestUser } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 type Authed = TestUser & { token: string };
 
@@ -21,10 +21,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, field?: string) {
   expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
 }

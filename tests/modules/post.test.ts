@@ -11,7 +11,7 @@ import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../he
 import {
   addMedia, createPost, createUpload, createUser, createUserWithToken, follow, type TestUser,
 } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 type Authed = TestUser & { token: string };
 type Kind = "image" | "gif" | "video" | "audio";
@@ -30,10 +30,6 @@ function useServer() {
   return ctx;
 }
 
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, field?: string) {
   expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
 }

@@ -1,21 +1,22 @@
+import type { Cache } from "../../lib/cache";
 import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
 import { invalidateHome } from "../feed/feed.home";
 import { ownListInput, userIdInput, userListInput } from "./social.schema";
 import * as social from "./social.service";
 import { suggestions } from "./suggestions";
 
+/** Runs a graph change, then refreshes the cached home timelines it affects (read-your-writes). */
+async function changeGraph<T>(cache: Cache, affected: string[], change: Promise<T>): Promise<T> {
+  const result = await change;
+  await invalidateHome(cache, ...affected);
+  return result;
+}
+
 export const socialRouter = router({
-  // Graph changes invalidate the cached home timelines they affect (read-your-writes).
-  follow: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.follow(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId);
-    return result;
-  }),
-  unfollow: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.unfollow(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId);
-    return result;
-  }),
+  follow: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId], social.follow(ctx.db, ctx.session.userId, input.userId))),
+  unfollow: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId], social.unfollow(ctx.db, ctx.session.userId, input.userId))),
   followers: viewerProcedure.input(userListInput).query(({ ctx, input }) =>
     social.listRelation(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, "followers", input)),
   following: viewerProcedure.input(userListInput).query(({ ctx, input }) =>
@@ -23,26 +24,14 @@ export const socialRouter = router({
   friends: viewerProcedure.input(userListInput).query(({ ctx, input }) =>
     social.listRelation(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, "friends", input)),
   suggestions: authedProcedure.input(ownListInput).query(({ ctx, input }) => suggestions(ctx.db, ctx.session.userId, input)),
-  block: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.block(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId, input.userId);
-    return result;
-  }),
-  unblock: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.unblock(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId, input.userId);
-    return result;
-  }),
-  mute: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.mute(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId);
-    return result;
-  }),
-  unmute: authedProcedure.input(userIdInput).mutation(async ({ ctx, input }) => {
-    const result = await social.unmute(ctx.db, ctx.session.userId, input.userId);
-    await invalidateHome(ctx.deps.cache, ctx.session.userId);
-    return result;
-  }),
+  block: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId, input.userId], social.block(ctx.db, ctx.session.userId, input.userId))),
+  unblock: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId, input.userId], social.unblock(ctx.db, ctx.session.userId, input.userId))),
+  mute: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId], social.mute(ctx.db, ctx.session.userId, input.userId))),
+  unmute: authedProcedure.input(userIdInput).mutation(({ ctx, input }) =>
+    changeGraph(ctx.deps.cache, [ctx.session.userId], social.unmute(ctx.db, ctx.session.userId, input.userId))),
   blocked: authedProcedure.input(ownListInput).query(({ ctx, input }) => social.listOwn(ctx.db, ctx.session.userId, "blocked", input)),
   muted: authedProcedure.input(ownListInput).query(({ ctx, input }) => social.listOwn(ctx.db, ctx.session.userId, "muted", input)),
 });
