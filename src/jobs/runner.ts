@@ -12,8 +12,14 @@ export interface Job {
   run(deps: AppDeps): Promise<Record<string, number> | void>;
 }
 
-/** Runs one job once under its advisory lock; returns null when another process holds it. */
+/**
+ * Runs one job once under its advisory lock; returns null when another process holds it.
+ * The lock transaction holds a connection while the job runs on the pool, so on an embedded PGlite
+ * (one connection, and one process by construction: it owns its data directory) the job runs
+ * without it — taking it there would deadlock every request behind the first tick.
+ */
 export async function runJobOnce(deps: AppDeps, job: Job): Promise<Record<string, number> | void | null> {
+  if (!deps.database.concurrent) return job.run(deps);
   const db = deps.database.db;
   return db.transaction(async (tx) => {
     const lock = await one<{ ok: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`vrss:job:${job.name}`}, 0)) AS ok`);
