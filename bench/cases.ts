@@ -7,6 +7,8 @@ export interface BenchContext {
   rpc(path: string, input: unknown, token?: string, method?: "GET" | "POST"): Promise<any>;
   viewers: Record<string, { id: string; token: string }>;
   sql: postgres.Sql;
+  /** The bench's own connection pool, for "(direct)" rows: the query alone, without HTTP and session lookup. */
+  db: Db;
 }
 
 export const extraCases: { name: string; target?: string; run(ctx: BenchContext): Promise<unknown> }[] = [];
@@ -16,6 +18,7 @@ export const extraExplains: { name: string; run(ctx: { db: Db; viewers: BenchCon
 // the newest current subscription through user_subscriptions_user_idx).
 import { getUsage } from "../src/modules/storage/storage.service";
 extraCases.push({ name: "storage.usage", target: "p99 ≤ 2 ms", run: (ctx) => ctx.rpc("storage.usage", undefined, ctx.viewers.v2000!.token) });
+extraCases.push({ name: "storage.usage (direct)", run: (ctx) => getUsage(ctx.db, ctx.viewers.v2000!.id) });
 extraExplains.push({ name: "storage.usage", run: ({ db, viewers }) => getUsage(db, viewers.v2000!.id) });
 
 // message.conversations / message.unreadCount for bench_v2000 with 30 1:1 conversations of 1,000
@@ -79,6 +82,13 @@ extraCases.push({
   run: async (ctx) => {
     await ensureMessagingData(ctx);
     return ctx.rpc("message.unreadCount", undefined, ctx.viewers.v2000!.token);
+  },
+});
+extraCases.push({
+  name: "message.unreadCount (direct)",
+  run: async (ctx) => {
+    await ensureMessagingData(ctx);
+    return messageUnreadCount(ctx.db, ctx.viewers.v2000!.id);
   },
 });
 extraExplains.push({

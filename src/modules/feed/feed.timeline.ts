@@ -4,10 +4,11 @@
 // keyset cursor makes page 25 cost what page 1 costs, at 3 follows or at 5,000.
 import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
-import { iso, many } from "../../db/query";
+import { anyBigint, iso, many } from "../../db/query";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
 import { fetchVisiblePosts, type PostView } from "../post/post.queries";
 import { postVisibleSql } from "../visibility/post-visibility";
+import { accountVisibleSql, profileContentVisibleSql } from "../visibility/visibility";
 
 export interface TimelineItem {
   /** Stable item key: "p<postId>" for a post, "r<repostId>" for a repost. */
@@ -43,10 +44,12 @@ function eligibleAuthorsSql(viewerId: string | null, authors: SQL): SQL {
 }
 
 /**
- * Strategy thresholds (mutable so tests can force each path): above `windowMinAuthors` authors the
- * windowed strategy is tried first, reading the `windowSize` newest posts and reposts.
+ * Strategy thresholds (mutable so tests can force each path): from `windowMinAuthors` authors on,
+ * the windowed strategy is tried first with each of `windowSizes` in turn (newest posts and reposts
+ * read), then the LATERAL merge. A small first window is cheaper (each window row costs ~1 µs of
+ * hashing) and proves most pages of large follow sets; the larger one catches the rest.
  */
-export const timelineTuning = { windowMinAuthors: 1_000, windowSize: 3_000 };
+export const timelineTuning = { windowMinAuthors: 1_000, windowSizes: [1_000, 3_000] };
 
 type Cursor = (string | number)[] | null;
 
@@ -60,17 +63,29 @@ function beforeCursor(after: Cursor, ts: SQL, kind: number, id: SQL): SQL {
 /**
  * The final step shared by both strategies: candidates (CTE `merged`), walked newest first, each
  * checked through one LATERAL lookup (post, author, profile by key) under the visibility policy;
- * the LIMIT stops the walk after n visible items instead of joining every candidate.
+ * the LIMIT stops the walk after n visible items instead of joining every candidate. The author
+ * checks (mutes; for a repost its reposter: active, no block either way, content visible, not
+ * muted) repeat what `eligibleAuthorsSql` did for the LATERAL strategy; the windowed one relies on
+ * them, since checking ~150 candidates is far cheaper than filtering 5,000 followed accounts first.
  */
 function finalSelect(viewerId: string | null, n: number, extraColumns: SQL = sql``, extraFrom: SQL = sql``): SQL {
+  const notMuted = (who: SQL) =>
+    viewerId ? sql`AND (${who} = ${viewerId} OR NOT EXISTS (SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = ${who}))` : sql``;
+  // A repost shows only if its reposter's own content is visible to the viewer (a private
+  // account's reposts stay private, a followers-only one's reach only followers — matters for lists).
+  // A scalar subquery, not EXISTS: the planner may turn an EXISTS under OR into a hashed subplan
+  // over every account (~100k rows), not knowing the LIMIT stops the walk after ~20 candidates.
+  const reposterVisible = sql`COALESCE((SELECT TRUE FROM users ru JOIN user_profiles rp ON rp.user_id = ru.id
+    WHERE ru.id = m.reposter_id AND ${accountVisibleSql(sql`ru.id`, sql`ru.status`, viewerId)}
+      AND ${profileContentVisibleSql(sql`ru.id`, sql`rp.visibility`, viewerId)} ${notMuted(sql`ru.id`)}), FALSE)`;
   return sql`
     SELECT m.kind, m.item_id, m.post_id, m.ts, m.reposter_id ${extraColumns}
     FROM (SELECT * FROM merged ORDER BY ts DESC, kind DESC, item_id DESC) m ${extraFrom}
     CROSS JOIN LATERAL (
       SELECT 1 FROM posts p JOIN users u ON u.id = p.user_id JOIN user_profiles pr ON pr.user_id = p.user_id
       WHERE p.id = m.post_id AND ${postVisibleSql(viewerId, { publishedOnly: true })}
-        ${viewerId ? sql`AND (m.kind = 0 OR p.user_id = ${viewerId} OR NOT EXISTS (
-          SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = p.user_id))` : sql``}
+        ${notMuted(sql`p.user_id`)}
+        AND (m.kind = 0 OR ${reposterVisible})
     ) visible
     ORDER BY m.ts DESC, m.kind DESC, m.item_id DESC
     LIMIT ${n}`;
@@ -100,30 +115,31 @@ async function lateralCandidates(db: DbOrTx, viewerId: string | null, authors: S
 }
 
 /**
- * Windowed strategy for large author sets: read the WINDOW_SIZE newest posts and reposts overall
- * (index-only, covering indexes) and keep those by eligible authors (a hashed set). The page is
- * exact when every returned item is newer than the oldest item of each full window — anything the
- * windows did not read is older than that. Returns null when the window cannot prove the page.
+ * Windowed strategy for large author sets: read the `windowSize` newest posts and reposts overall
+ * (index-only, covering indexes) and keep those by the authors (one hash of the author ids; the
+ * per-author exclusions are checked on the few survivors in finalSelect). The page is exact when
+ * every returned item is newer than the oldest item of each full window — anything the windows did
+ * not read is older than that. Returns null when the window cannot prove the page.
  */
-async function windowCandidates(db: DbOrTx, viewerId: string | null, authors: SQL, after: Cursor, n: number): Promise<CandidateRow[] | null> {
+async function windowCandidates(db: DbOrTx, viewerId: string | null, authors: SQL, after: Cursor, n: number, windowSize: number): Promise<CandidateRow[] | null> {
   const rows = await many<CandidateRow & { proven: boolean; complete: boolean }>(db, sql`
-    WITH eligible AS MATERIALIZED (${eligibleAuthorsSql(viewerId, authors)}),
-    pw AS MATERIALIZED (
+    WITH pw AS MATERIALIZED (
       SELECT p.id, p.user_id, p.published_at AS ts FROM posts p
       WHERE p.status = 'published' AND p.deleted_at IS NULL ${beforeCursor(after, sql`p.published_at`, 0, sql`p.id`)}
-      ORDER BY p.published_at DESC, p.id DESC LIMIT ${timelineTuning.windowSize}),
+      ORDER BY p.published_at DESC, p.id DESC LIMIT ${windowSize}),
     rw AS MATERIALIZED (
       SELECT r.id, r.user_id, r.post_id, r.created_at AS ts FROM reposts r
       WHERE TRUE ${beforeCursor(after, sql`r.created_at`, 1, sql`r.id`)}
-      ORDER BY r.created_at DESC, r.id DESC LIMIT ${timelineTuning.windowSize}),
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ${windowSize}),
     cuts AS (
-      SELECT (SELECT CASE WHEN count(*) = ${timelineTuning.windowSize} THEN min(ts) END FROM pw) AS p_cut,
-             (SELECT CASE WHEN count(*) = ${timelineTuning.windowSize} THEN min(ts) END FROM rw) AS r_cut),
+      SELECT (SELECT CASE WHEN count(*) = ${windowSize} THEN min(ts) END FROM pw) AS p_cut,
+             (SELECT CASE WHEN count(*) = ${windowSize} THEN min(ts) END FROM rw) AS r_cut),
     merged AS (
-      SELECT 0 AS kind, pw.id AS item_id, pw.id AS post_id, pw.ts, NULL::bigint AS reposter_id
-      FROM pw WHERE pw.user_id IN (SELECT id FROM eligible)
-      UNION ALL
-      SELECT 1, rw.id, rw.post_id, rw.ts, rw.user_id FROM rw WHERE rw.user_id IN (SELECT id FROM eligible))
+      SELECT w.kind, w.item_id, w.post_id, w.ts, w.reposter_id
+      FROM (SELECT 0 AS kind, pw.id AS item_id, pw.id AS post_id, pw.ts, NULL::bigint AS reposter_id, pw.user_id FROM pw
+            UNION ALL
+            SELECT 1, rw.id, rw.post_id, rw.ts, rw.user_id, rw.user_id FROM rw) w
+      WHERE w.user_id IN (${authors}))
     ${finalSelect(
       viewerId,
       n,
@@ -151,8 +167,10 @@ export async function authorTimeline(
   const after = decodeCursor(input.cursor, 3);
   const n = input.limit + 1;
   if (await hasAtLeastAuthors(db, authors, timelineTuning.windowMinAuthors)) {
-    const windowed = await windowCandidates(db, viewerId, authors, after, n);
-    if (windowed) return hydrate(db, viewerId, windowed, input.limit);
+    for (const windowSize of timelineTuning.windowSizes) {
+      const windowed = await windowCandidates(db, viewerId, authors, after, n, windowSize);
+      if (windowed) return hydrate(db, viewerId, windowed, input.limit);
+    }
   }
   return hydrate(db, viewerId, await lateralCandidates(db, viewerId, authors, after, n), input.limit);
 }
@@ -161,15 +179,18 @@ export async function authorTimeline(
 export async function hydrate(db: DbOrTx, viewerId: string | null, rows: CandidateRow[], limit: number): Promise<Page<TimelineItem>> {
   const hasMore = rows.length > limit;
   const kept = hasMore ? rows.slice(0, limit) : rows;
-  const posts = await fetchVisiblePosts(db, viewerId, [...new Set(kept.map((r) => r.post_id))]);
-  const byId = new Map(posts.map((p) => [p.id, p]));
   const repostIds = kept.filter((r) => r.kind === 1).map((r) => r.item_id);
-  const reposts = repostIds.length
-    ? await many<{ id: string; comment: string | null; username: string; display_name: string | null }>(db, sql`
-        SELECT r.id, r.comment, u.username, pr.display_name FROM reposts r
-        JOIN users u ON u.id = r.user_id JOIN user_profiles pr ON pr.user_id = r.user_id
-        WHERE r.id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})`)
-    : [];
+  // Independent reads, issued together (two pool connections, or pipelined on a transaction's one).
+  const [posts, reposts] = await Promise.all([
+    fetchVisiblePosts(db, viewerId, [...new Set(kept.map((r) => r.post_id))]),
+    repostIds.length
+      ? many<{ id: string; comment: string | null; username: string; display_name: string | null }>(db, sql`
+          SELECT r.id, r.comment, u.username, pr.display_name FROM reposts r
+          JOIN users u ON u.id = r.user_id JOIN user_profiles pr ON pr.user_id = r.user_id
+          WHERE r.id = ${anyBigint(repostIds)}`)
+      : [],
+  ]);
+  const byId = new Map(posts.map((p) => [p.id, p]));
   const repostById = new Map(reposts.map((r) => [r.id, r]));
   const items: TimelineItem[] = [];
   for (const r of kept) {

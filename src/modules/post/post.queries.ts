@@ -2,7 +2,7 @@
 // statement. Every caller filters with the visibility policy (postVisibleSql).
 import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
-import { iso, many } from "../../db/query";
+import { anyBigint, iso, many } from "../../db/query";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 
 export interface PostRow {
@@ -76,7 +76,7 @@ export async function fetchVisiblePosts(db: DbOrTx, viewerId: string | null, ids
   if (ids.length === 0) return [];
   const rows = await many<PostRow>(db, sql`
     SELECT ${postColumnsSql(viewerId)} FROM ${VISIBLE_POST_FROM}
-    WHERE p.id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) AND ${postVisibleSql(viewerId)}`);
+    WHERE p.id = ${anyBigint(ids)} AND ${postVisibleSql(viewerId)}`);
   const byId = new Map(rows.map((r) => [r.id, postView(r)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -11,7 +11,7 @@
 // is the absence of a paid subscription, so no user_subscriptions row is ever made for it.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
-import { iso, many, one } from "../../db/query";
+import { anyBigint, iso, many, one } from "../../db/query";
 import { transaction } from "../../db/transaction";
 import { AppError } from "../../lib/errors";
 import { billingProvider, type BillingProvider } from "./billing";
@@ -121,10 +121,6 @@ export async function listTiers(db: DbOrTx) {
 /** The warning level a row's usage is at: 95, 80 or 0 (columns of storage_usage, unqualified). */
 const LEVEL = sql`(CASE WHEN used_bytes * 100 >= quota_bytes * 95 THEN 95 WHEN used_bytes * 100 >= quota_bytes * 80 THEN 80 ELSE 0 END)`;
 
-/** `= ANY($1::bigint[])` with one array parameter (ids are decimal strings from the database). */
-function idList(ids: string[]): SQL {
-  return sql`ANY(${`{${ids.join(",")}}`}::bigint[])`;
-}
 
 /**
  * Set-based warnings for some users. Lowering (usage fell below a line) is silent; raising is a
@@ -133,7 +129,7 @@ function idList(ids: string[]): SQL {
  */
 async function applyStorageWarnings(db: DbOrTx, userIds: string[]): Promise<number> {
   if (userIds.length === 0) return 0;
-  const ids = idList(userIds);
+  const ids = anyBigint(userIds);
   await db.execute(sql`UPDATE storage_usage SET warning_level = ${LEVEL} WHERE user_id = ${ids} AND warning_level > ${LEVEL}`);
   const raised = await many<{ id: string }>(db, sql`
     WITH raised AS (
@@ -170,7 +166,7 @@ async function notifyOverQuota(db: DbOrTx, userIds: string[]): Promise<number> {
   const rows = await many<{ id: string }>(db, sql`
     WITH over AS (
       UPDATE storage_usage SET warning_level = 95
-      WHERE user_id = ${idList(userIds)} AND used_bytes > quota_bytes
+      WHERE user_id = ${anyBigint(userIds)} AND used_bytes > quota_bytes
       RETURNING user_id)
     INSERT INTO notifications (user_id, type, title, content, action_url)
     SELECT user_id, 'system', ${QUOTA_REDUCED_TITLE}, ${QUOTA_REDUCED_CONTENT}, ${STORAGE_SETTINGS_URL} FROM over
@@ -296,7 +292,7 @@ export async function cancelSubscription(db: Db, userId: string, billing: Billin
       UPDATE user_subscriptions
       SET status = 'canceled', canceled_at = NOW(),
           grace_ends_at = GREATEST(current_period_end, NOW() + make_interval(days => ${GRACE_DAYS}))
-      WHERE id = ${idList(active.map((s) => s.id))}`);
+      WHERE id = ${anyBigint(active.map((s) => s.id))}`);
     return { changed: true, usage: await getUsage(tx, userId) };
   });
 }
@@ -323,7 +319,7 @@ export async function expireGracePeriods(db: Db, opts: { batch?: number } = {}):
         ORDER BY su.user_id LIMIT ${batch}
         FOR UPDATE OF su SKIP LOCKED`);
       if (users.length === 0) return { locked: 0, expired: 0, reduced: 0, overQuota: 0 };
-      const ids = idList(users.map((u) => u.user_id));
+      const ids = anyBigint(users.map((u) => u.user_id));
       const expired = await many<{ id: string }>(tx, sql`
         UPDATE user_subscriptions SET status = 'expired'
         WHERE user_id = ${ids} AND status = 'canceled' AND grace_ends_at IS NOT NULL AND grace_ends_at <= NOW()
