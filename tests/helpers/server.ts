@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { env as processEnv, parseEnv, type Env } from "../../src/env";
 import { logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
-import type { TestDatabase } from "./db";
+import { afterAll, beforeAll, expect } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "./db";
+import { createUserWithToken, type TestUser } from "./factories";
 
 /** Test configuration: real Redis when TEST_REDIS_URL is set (keys under a per-server prefix). */
 export function testEnv(overrides: Record<string, string> = {}): Env {
@@ -68,4 +70,40 @@ export async function rpc(
 export function ok(res: RpcResult): any {
   if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.result.data;
+}
+
+/** A test user with a live session token. */
+export type Authed = TestUser & { token: string };
+
+export interface TestApp {
+  t: TestDatabase;
+  s: RunningServer;
+}
+
+/** A fresh database and a server on it for the enclosing file or describe block (set in beforeAll). */
+export function useServer(overrides: Record<string, string> = {}): TestApp {
+  const app = {} as TestApp;
+  beforeAll(async () => {
+    app.t = await createTestDatabase();
+    app.s = await startTestServer(app.t, overrides);
+  }, 60_000);
+  afterAll(async () => {
+    await app.s?.stop();
+    await app.t?.close();
+  });
+  return app;
+}
+
+/** Calls as a user (or anonymously with null): POST for mutations, GET for queries; and a new user. */
+export function callersOf(app: TestApp) {
+  return {
+    mutate: (user: Authed | null, path: string, input?: unknown) => rpc(app.s.url, path, input, { token: user?.token }),
+    query: (user: Authed | null, path: string, input?: unknown) => rpc(app.s.url, path, input, { method: "GET", token: user?.token }),
+    user: (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(app.t.sql, opts),
+  };
+}
+
+/** The call failed with this tRPC code (and, when given, names this field). */
+export function expectError(res: RpcResult, code: string, field?: string): void {
+  expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
 }

@@ -1,40 +1,21 @@
 // Comments over HTTP: nested replies (a parent must belong to the same post), comment.list (top
 // level, newest first, keyset), comment.replies (oldest first), deletion by the comment's or the
 // post's author only, exact counters, content validation, and the visibility of the post.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { block, createPost, createUserWithToken, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { block, createPost } from "../helpers/factories";
+import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
 
-type Authed = TestUser & { token: string };
+const ctx = useServer();
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
-
-function expectError(res: RpcResult, code: string, field?: string) {
-  expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
-}
-
-const mutate = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { token: user?.token });
-const query = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { method: "GET", token: user?.token });
-const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(t.sql, opts);
+const { mutate, query, user } = callersOf(ctx);
 
 async function comment(by: Authed, postId: string, content: string, parentCommentId?: string): Promise<any> {
   return ok(await mutate(by, "comment.create", { postId, content, ...(parentCommentId ? { parentCommentId } : {}) }));
 }
 async function counts(postId: string, commentIds: string[] = []) {
-  const [p] = await t.sql<{ n: number }[]>`SELECT comments_count AS n FROM posts WHERE id = ${postId}`;
+  const [p] = await ctx.t.sql<{ n: number }[]>`SELECT comments_count AS n FROM posts WHERE id = ${postId}`;
   const rows = commentIds.length
-    ? await t.sql<{ id: string; n: number }[]>`SELECT id, replies_count AS n FROM comments WHERE id IN ${t.sql(commentIds)}`
+    ? await ctx.t.sql<{ id: string; n: number }[]>`SELECT id, replies_count AS n FROM comments WHERE id IN ${ctx.t.sql(commentIds)}`
     : [];
   return { comments: p!.n, replies: commentIds.map((id) => rows.find((r) => r.id === id)!.n) };
 }
@@ -60,7 +41,7 @@ describe("comment.create", () => {
     const author = await user();
     const a = await user({ displayName: "Ann" });
     const b = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     const top = await comment(a, post.id, "  first!  ");
     expect(top).toMatchObject({
       postId: post.id, parentCommentId: null, content: "first!", contentHtml: "first!",
@@ -77,8 +58,8 @@ describe("comment.create", () => {
   test("parentCommentId must be a live comment of the same post → otherwise BAD_REQUEST parentCommentId", async () => {
     const author = await user();
     const a = await user();
-    const post = await createPost(t.sql, author.id);
-    const elsewhere = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
+    const elsewhere = await createPost(ctx.t.sql, author.id);
     const foreign = await comment(a, elsewhere.id, "on another post");
     const gone = await comment(a, post.id, "soon deleted");
     ok(await mutate(a, "comment.delete", { commentId: gone.id }));
@@ -91,7 +72,7 @@ describe("comment.create", () => {
 
   test("content: empty, whitespace-only and over 5000 characters are refused; 5000 is accepted", async () => {
     const author = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     for (const content of ["", "   \n\t  ", "x".repeat(5001)]) {
       expectError(await mutate(author, "comment.create", { postId: post.id, content }), "BAD_REQUEST", "content");
     }
@@ -106,18 +87,18 @@ describe("comment.create", () => {
     const author = await user();
     const priv = await user({ visibility: "private" });
     const a = await user();
-    const draft = await createPost(t.sql, author.id, { status: "draft" });
-    const deleted = await createPost(t.sql, author.id);
-    await t.sql`UPDATE posts SET deleted_at = NOW() WHERE id = ${deleted.id}`;
-    const hidden = await createPost(t.sql, priv.id);
+    const draft = await createPost(ctx.t.sql, author.id, { status: "draft" });
+    const deleted = await createPost(ctx.t.sql, author.id);
+    await ctx.t.sql`UPDATE posts SET deleted_at = NOW() WHERE id = ${deleted.id}`;
+    const hidden = await createPost(ctx.t.sql, priv.id);
     const blocker = await user();
-    const blockersPost = await createPost(t.sql, blocker.id);
-    await block(t.sql, blocker.id, a.id);
+    const blockersPost = await createPost(ctx.t.sql, blocker.id);
+    await block(ctx.t.sql, blocker.id, a.id);
     for (const p of [draft, deleted, hidden, blockersPost, { id: "999999999" }]) {
       expectError(await mutate(a, "comment.create", { postId: p.id, content: "hi" }), "NOT_FOUND");
     }
     expectError(await mutate(null, "comment.create", { postId: blockersPost.id, content: "hi" }), "UNAUTHORIZED");
-    const [n] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM comments WHERE user_id = ${a.id}`;
+    const [n] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM comments WHERE user_id = ${a.id}`;
     expect(n!.n).toBe(0);
     // Not even the author comments on a draft: only published posts take comments.
     expectError(await mutate(author, "comment.create", { postId: draft.id, content: "hi" }), "NOT_FOUND");
@@ -128,7 +109,7 @@ describe("comment.list and comment.replies", () => {
   test("list: top-level only, newest first, keyset pages without duplicates; replies: oldest first", async () => {
     const author = await user();
     const a = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     const tops: string[] = [];
     for (let i = 0; i < 5; i++) tops.push((await comment(a, post.id, `top ${i}`)).id);
     const replies: string[] = [];
@@ -159,13 +140,13 @@ describe("comment.list and comment.replies", () => {
     const a = await user();
     const b = await user();
     const c = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     const ca = await comment(a, post.id, "from a");
     const cb = await comment(b, post.id, "from b");
     const cc = await comment(c, post.id, "from c");
     const reply = await comment(b, post.id, "b replies", ca.id);
-    await block(t.sql, a.id, b.id); // a blocked b: they do not see each other's comments
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${c.id}`;
+    await block(ctx.t.sql, a.id, b.id); // a blocked b: they do not see each other's comments
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${c.id}`;
     ok(await mutate(author, "comment.delete", { commentId: ca.id }));
     expect(ids(ok(await query(author, "comment.list", { postId: post.id })))).toEqual([cb.id]);
     expect(ids(ok(await query(a, "comment.list", { postId: post.id })))).toEqual([]);
@@ -176,7 +157,7 @@ describe("comment.list and comment.replies", () => {
     expect(cc.id).toBeTruthy();
 
     const priv = await user({ visibility: "private" });
-    const hidden = await createPost(t.sql, priv.id);
+    const hidden = await createPost(ctx.t.sql, priv.id);
     const own = await comment(priv, hidden.id, "talking to myself");
     expectError(await query(a, "comment.list", { postId: hidden.id }), "NOT_FOUND");
     expectError(await query(null, "comment.replies", { commentId: own.id }), "NOT_FOUND");
@@ -190,7 +171,7 @@ describe("comment.delete", () => {
     const author = await user();
     const a = await user();
     const b = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     const c1 = await comment(a, post.id, "one");
     const c2 = await comment(b, post.id, "two");
     const r1 = await comment(b, post.id, "reply", c1.id);
@@ -201,7 +182,7 @@ describe("comment.delete", () => {
     expectError(await mutate(a, "comment.delete", { commentId: r1.id }), "NOT_FOUND");
     expectError(await mutate(a, "comment.delete", { commentId: c2.id }), "NOT_FOUND");
     expectError(await mutate(null, "comment.delete", { commentId: c2.id }), "UNAUTHORIZED");
-    const [live] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM comments WHERE post_id = ${post.id} AND deleted_at IS NULL`;
+    const [live] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM comments WHERE post_id = ${post.id} AND deleted_at IS NULL`;
     expect(live!.n).toBe(3);
     expect(await counts(post.id, [c1.id])).toEqual({ comments: 3, replies: [1] });
 
@@ -213,7 +194,7 @@ describe("comment.delete", () => {
     expect(ok(await mutate(b, "comment.delete", { commentId: c2.id }))).toEqual({ deleted: true });
     expect(await counts(post.id, [c1.id])).toEqual({ comments: 0, replies: [0] });
     expect(ok(await query(null, "post.get", { postId: post.id })).counts.comments).toBe(0);
-    const rows = await t.sql<{ id: string; deleted: boolean }[]>`
+    const rows = await ctx.t.sql<{ id: string; deleted: boolean }[]>`
       SELECT id, deleted_at IS NOT NULL AS deleted FROM comments WHERE post_id = ${post.id} ORDER BY id`;
     expect([...rows]).toEqual([{ id: c1.id, deleted: true }, { id: c2.id, deleted: true }, { id: r1.id, deleted: true }]);
   });

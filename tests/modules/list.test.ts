@@ -1,26 +1,13 @@
 // Lists over HTTP: CRUD and membership (owner only), readability (public to all who may see the
 // owner, private to the owner, NOT_FOUND otherwise), and list.posts as the members' timeline.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { describe, expect, test } from "bun:test";
 import { createPost, createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
+const ctx = useServer();
 
-type Authed = TestUser & { token: string };
-
-const mutate = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { token });
-const query = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { method: "GET", token });
+const mutate = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { token });
+const query = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { method: "GET", token });
 
 function expectError(res: RpcResult, code: string, status: number, appCode?: string) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
@@ -39,14 +26,14 @@ async function addMember(owner: Authed, listId: string, user: TestUser) {
 
 const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
 async function repost(user: TestUser, postId: string, createdAt: Date): Promise<string> {
-  const [row] = await t.sql<{ id: string }[]>`
+  const [row] = await ctx.t.sql<{ id: string }[]>`
     INSERT INTO reposts (user_id, post_id, created_at) VALUES (${user.id}, ${postId}, ${createdAt.toISOString()}) RETURNING id`;
   return row!.id;
 }
 
 describe("list CRUD", () => {
   test("create, get, update, delete; views carry owner and member count", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const created = await createList(owner, { name: "  Close friends ", description: "people" });
     expect(created).toMatchObject({
       name: "Close friends", description: "people", isPublic: true, memberCount: 0, owner: { id: owner.id, username: owner.username },
@@ -59,7 +46,7 @@ describe("list CRUD", () => {
     // Fields left out keep their values.
     const renamed = ok(await mutate("list.update", { listId: created.id, name: "Inner circle" }, owner.token));
     expect(renamed).toMatchObject({ name: "Inner circle", description: null, isPublic: false });
-    const [row] = await t.sql`SELECT name, description, is_public FROM user_lists WHERE id = ${created.id}`;
+    const [row] = await ctx.t.sql`SELECT name, description, is_public FROM user_lists WHERE id = ${created.id}`;
     expect(row).toEqual({ name: "Inner circle", description: null, is_public: false });
 
     expect(ok(await mutate("list.delete", { listId: created.id }, owner.token))).toEqual({ deleted: true });
@@ -68,8 +55,8 @@ describe("list CRUD", () => {
   });
 
   test("a duplicate name is CONFLICT LIST_NAME_TAKEN (per owner), on create and on rename", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const other = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
     await createList(owner, { name: "Music" });
     const dup = await mutate("list.create", { name: " Music " }, owner.token);
     expectError(dup, "CONFLICT", 409, "LIST_NAME_TAKEN");
@@ -78,14 +65,14 @@ describe("list CRUD", () => {
     await createList(other, { name: "Music" });
     const second = await createList(owner, { name: "Art" });
     expectError(await mutate("list.update", { listId: second.id, name: "Music" }, owner.token), "CONFLICT", 409, "LIST_NAME_TAKEN");
-    const [row] = await t.sql`SELECT name FROM user_lists WHERE id = ${second.id}`;
+    const [row] = await ctx.t.sql`SELECT name FROM user_lists WHERE id = ${second.id}`;
     expect(row!.name).toBe("Art");
-    expect((await t.sql`SELECT count(*)::int AS n FROM user_lists WHERE user_id = ${owner.id}`)[0]!.n).toBe(2);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM user_lists WHERE user_id = ${owner.id}`)[0]!.n).toBe(2);
   });
 
   test("list.mine pages through the caller's lists only (limit 1 walks all, in id order)", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const other = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
     const mine = [await createList(owner), await createList(owner, { isPublic: false }), await createList(owner)];
     await createList(other);
     const seen: string[] = [];
@@ -102,9 +89,9 @@ describe("list CRUD", () => {
   });
 
   test("members: add (idempotent) and remove; get lists them in order added", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const a = await createUser(t.sql, { displayName: "Ann" });
-    const b = await createUser(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const a = await createUser(ctx.t.sql, { displayName: "Ann" });
+    const b = await createUser(ctx.t.sql);
     const list = await createList(owner);
     expect((await addMember(owner, list.id, a)).memberCount).toBe(1);
     expect((await addMember(owner, list.id, a)).memberCount).toBe(1);
@@ -116,28 +103,28 @@ describe("list CRUD", () => {
     ]);
     const removed = ok(await mutate("list.removeMember", { listId: list.id, userId: a.id }, owner.token));
     expect(removed.memberCount).toBe(1);
-    expect((await t.sql`SELECT member_user_id FROM list_members WHERE list_id = ${list.id}`).map((r) => r.member_user_id)).toEqual([b.id]);
+    expect((await ctx.t.sql`SELECT member_user_id FROM list_members WHERE list_id = ${list.id}`).map((r) => r.member_user_id)).toEqual([b.id]);
   });
 
   test("adding a blocked (either way), suspended, deleted or unknown user is NOT_FOUND", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const blockedByOwner = await createUser(t.sql);
-    const blocksOwner = await createUser(t.sql);
-    const suspended = await createUser(t.sql, { status: "suspended" });
-    const deleted = await createUser(t.sql, { status: "deleted" });
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blockedByOwner.id}), (${blocksOwner.id}, ${owner.id})`;
+    const owner = await createUserWithToken(ctx.t.sql);
+    const blockedByOwner = await createUser(ctx.t.sql);
+    const blocksOwner = await createUser(ctx.t.sql);
+    const suspended = await createUser(ctx.t.sql, { status: "suspended" });
+    const deleted = await createUser(ctx.t.sql, { status: "deleted" });
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blockedByOwner.id}), (${blocksOwner.id}, ${owner.id})`;
     const list = await createList(owner);
     for (const user of [blockedByOwner, blocksOwner, suspended, deleted, { id: "999999999" } as TestUser]) {
       expectError(await mutate("list.addMember", { listId: list.id, userId: user.id }, owner.token), "NOT_FOUND", 404);
     }
-    expect((await t.sql`SELECT count(*)::int AS n FROM list_members WHERE list_id = ${list.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM list_members WHERE list_id = ${list.id}`)[0]!.n).toBe(0);
   });
 
   test("another user's list: every mutation is NOT_FOUND and changes nothing", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const intruder = await createUserWithToken(t.sql);
-    const member = await createUser(t.sql);
-    const newcomer = await createUser(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const intruder = await createUserWithToken(ctx.t.sql);
+    const member = await createUser(ctx.t.sql);
+    const newcomer = await createUser(ctx.t.sql);
     const list = await createList(owner, { name: "Mine", description: "keep" });
     await addMember(owner, list.id, member);
     expectError(await mutate("list.update", { listId: list.id, name: "Pwned", isPublic: false }, intruder.token), "NOT_FOUND", 404);
@@ -145,16 +132,16 @@ describe("list CRUD", () => {
     expectError(await mutate("list.removeMember", { listId: list.id, userId: member.id }, intruder.token), "NOT_FOUND", 404);
     expectError(await mutate("list.delete", { listId: list.id }, intruder.token), "NOT_FOUND", 404);
     expectError(await mutate("list.update", { listId: list.id, name: "x" }), "UNAUTHORIZED", 401);
-    const [row] = await t.sql`SELECT name, description, is_public FROM user_lists WHERE id = ${list.id}`;
+    const [row] = await ctx.t.sql`SELECT name, description, is_public FROM user_lists WHERE id = ${list.id}`;
     expect(row).toEqual({ name: "Mine", description: "keep", is_public: true });
-    expect((await t.sql`SELECT member_user_id FROM list_members WHERE list_id = ${list.id}`).map((r) => r.member_user_id)).toEqual([member.id]);
+    expect((await ctx.t.sql`SELECT member_user_id FROM list_members WHERE list_id = ${list.id}`).map((r) => r.member_user_id)).toEqual([member.id]);
   });
 });
 
 describe("list readability", () => {
   test("public lists to anyone, private lists to the owner only (others and anonymous NOT_FOUND)", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const other = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
     const pub = await createList(owner, { isPublic: true });
     const priv = await createList(owner, { isPublic: false });
     expect(ok(await query("list.get", { listId: pub.id })).id).toBe(pub.id);
@@ -171,15 +158,15 @@ describe("list readability", () => {
   });
 
   test("a public list follows its owner's visibility: private owner, blocked pair, suspended owner", async () => {
-    const privateOwner = await createUserWithToken(t.sql, { visibility: "private" });
-    const blocker = await createUserWithToken(t.sql);
-    const suspendedOwner = await createUserWithToken(t.sql);
-    const viewer = await createUserWithToken(t.sql);
+    const privateOwner = await createUserWithToken(ctx.t.sql, { visibility: "private" });
+    const blocker = await createUserWithToken(ctx.t.sql);
+    const suspendedOwner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
     const a = await createList(privateOwner);
     const b = await createList(blocker);
     const c = await createList(suspendedOwner);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id})`;
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspendedOwner.id}`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id})`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspendedOwner.id}`;
     expect(ok(await query("list.get", { listId: a.id }, privateOwner.token)).id).toBe(a.id);
     expectError(await query("list.get", { listId: a.id }, viewer.token), "NOT_FOUND", 404);
     expectError(await query("list.get", { listId: b.id }, viewer.token), "NOT_FOUND", 404);
@@ -191,25 +178,25 @@ describe("list readability", () => {
 
 describe("list.posts", () => {
   test("the members' posts and reposts, newest first, under visibility; cursor pages without gaps", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const viewer = await createUserWithToken(t.sql);
-    const m1 = await createUser(t.sql);
-    const m2 = await createUser(t.sql, { visibility: "followers" });
-    const m3 = await createUser(t.sql, { displayName: "Reposter" });
-    const outsider = await createUser(t.sql);
-    await follow(t.sql, viewer.id, m2.id);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const m1 = await createUser(ctx.t.sql);
+    const m2 = await createUser(ctx.t.sql, { visibility: "followers" });
+    const m3 = await createUser(ctx.t.sql, { displayName: "Reposter" });
+    const outsider = await createUser(ctx.t.sql);
+    await follow(ctx.t.sql, viewer.id, m2.id);
 
-    const np = await createPost(t.sql, outsider.id, { createdAt: at(60) });
-    const a1 = await createPost(t.sql, m1.id, { createdAt: at(59) });
-    const b1 = await createPost(t.sql, m2.id, { createdAt: at(58) });
-    const c1 = await createPost(t.sql, m3.id, { createdAt: at(57) });
+    const np = await createPost(ctx.t.sql, outsider.id, { createdAt: at(60) });
+    const a1 = await createPost(ctx.t.sql, m1.id, { createdAt: at(59) });
+    const b1 = await createPost(ctx.t.sql, m2.id, { createdAt: at(58) });
+    const c1 = await createPost(ctx.t.sql, m3.id, { createdAt: at(57) });
     const rNp = await repost(m3, np.id, at(56));
-    const a2 = await createPost(t.sql, m1.id, { createdAt: at(55) });
+    const a2 = await createPost(ctx.t.sql, m1.id, { createdAt: at(55) });
     const rB1 = await repost(m3, b1.id, at(54));
-    await createPost(t.sql, m1.id, { status: "draft", createdAt: at(53) });
-    const gone = await createPost(t.sql, m1.id, { createdAt: at(52) });
-    await t.sql`UPDATE posts SET deleted_at = NOW(), status = 'deleted' WHERE id = ${gone.id}`;
-    await createPost(t.sql, outsider.id, { createdAt: at(51) });
+    await createPost(ctx.t.sql, m1.id, { status: "draft", createdAt: at(53) });
+    const gone = await createPost(ctx.t.sql, m1.id, { createdAt: at(52) });
+    await ctx.t.sql`UPDATE posts SET deleted_at = NOW(), status = 'deleted' WHERE id = ${gone.id}`;
+    await createPost(ctx.t.sql, outsider.id, { createdAt: at(51) });
 
     const list = await createList(owner);
     for (const m of [m1, m2, m3]) await addMember(owner, list.id, m);
@@ -239,24 +226,24 @@ describe("list.posts", () => {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
       // A member posts between page fetches: it belongs to the head, not to later pages.
-      await createPost(t.sql, m1.id);
+      await createPost(ctx.t.sql, m1.id);
     }
     expect(walked).toEqual(forViewer.items.map((i: { id: string }) => i.id));
   });
 
   test("members who block the viewer, are muted by the viewer or are suspended vanish; removed members too", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const viewer = await createUserWithToken(t.sql);
-    const keep = await createUser(t.sql);
-    const blocker = await createUser(t.sql);
-    const muted = await createUser(t.sql);
-    const suspended = await createUser(t.sql);
-    const removed = await createUser(t.sql);
-    const k = await createPost(t.sql, keep.id, { createdAt: at(30) });
-    const bp = await createPost(t.sql, blocker.id, { createdAt: at(29) });
-    const mp = await createPost(t.sql, muted.id, { createdAt: at(28) });
-    const sp = await createPost(t.sql, suspended.id, { createdAt: at(27) });
-    await createPost(t.sql, removed.id, { createdAt: at(26) });
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const keep = await createUser(ctx.t.sql);
+    const blocker = await createUser(ctx.t.sql);
+    const muted = await createUser(ctx.t.sql);
+    const suspended = await createUser(ctx.t.sql);
+    const removed = await createUser(ctx.t.sql);
+    const k = await createPost(ctx.t.sql, keep.id, { createdAt: at(30) });
+    const bp = await createPost(ctx.t.sql, blocker.id, { createdAt: at(29) });
+    const mp = await createPost(ctx.t.sql, muted.id, { createdAt: at(28) });
+    const sp = await createPost(ctx.t.sql, suspended.id, { createdAt: at(27) });
+    await createPost(ctx.t.sql, removed.id, { createdAt: at(26) });
     // keep reposts the blocker's and the muted member's posts: those are hidden too.
     const rb = await repost(keep, bp.id, at(25));
     const rm = await repost(keep, mp.id, at(24));
@@ -267,9 +254,9 @@ describe("list.posts", () => {
     const before = ok(await query("list.posts", { listId: list.id }, viewer.token));
     expect(before.items.map((i: { id: string }) => i.id)).toEqual([`r${rm}`, `r${rb}`, `p${sp.id}`, `p${mp.id}`, `p${bp.id}`, `p${k.id}`]);
 
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id})`;
-    await t.sql`INSERT INTO user_mutes (muter_id, muted_id) VALUES (${viewer.id}, ${muted.id})`;
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id})`;
+    await ctx.t.sql`INSERT INTO user_mutes (muter_id, muted_id) VALUES (${viewer.id}, ${muted.id})`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
     const after = ok(await query("list.posts", { listId: list.id }, viewer.token));
     expect(after.items.map((i: { id: string }) => i.id)).toEqual([`p${k.id}`]);
     // The owner is not muting or blocked: sees all but the suspended member.

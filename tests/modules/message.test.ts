@@ -3,43 +3,27 @@
 // read markers and unread counts, one unread notification per conversation, participant-only
 // access, and live delivery over server-sent events (tRPC httpSubscriptionLink): across two
 // server instances sharing Redis, nothing for non-participants, and replay on reconnection.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { env as processEnv } from "../../src/env";
-import type { RunningServer } from "../../src/server";
 import type { AppRouter } from "../../src/trpc/router";
-import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
+import { canRunConcurrently } from "../helpers/db";
 import { block, createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
-import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { type Authed, ok, rpc, type RpcResult, startTestServer, useServer } from "../helpers/server";
 
-type Authed = TestUser & { token: string };
+const ctx = useServer();
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
-
-function ok(res: RpcResult): any {
-  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body.result.data;
-}
 function expectError(res: RpcResult, code: string, appCode?: string) {
   expect({ code: res.body?.error?.data?.code, ...(appCode ? { appCode: res.body?.error?.data?.appCode } : {}) })
     .toEqual({ code, ...(appCode ? { appCode } : {}) });
 }
 
-const mutate = (u: Authed | null, path: string, input?: unknown, base = s.url) => rpc(base, path, input, { token: u?.token });
-const query = (u: Authed | null, path: string, input?: unknown, base = s.url) => rpc(base, path, input, { method: "GET", token: u?.token });
-const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(t.sql, opts);
+const mutate = (u: Authed | null, path: string, input?: unknown, base = ctx.s.url) => rpc(base, path, input, { token: u?.token });
+const query = (u: Authed | null, path: string, input?: unknown, base = ctx.s.url) => rpc(base, path, input, { method: "GET", token: u?.token });
+const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(ctx.t.sql, opts);
 const start = async (u: Authed, others: TestUser[]) => ok(await mutate(u, "message.start", { participantIds: others.map((o) => o.id) }));
-const send = async (u: Authed, conversationId: string, content: string, base = s.url) =>
+const send = async (u: Authed, conversationId: string, content: string, base = ctx.s.url) =>
   ok(await mutate(u, "message.send", { conversationId, content }, base));
 const unread = async (u: Authed) => ok(await query(u, "message.unreadCount")).count as number;
 const inbox = async (u: Authed, input: Record<string, unknown> = {}) => ok(await query(u, "message.conversations", input));
@@ -58,12 +42,12 @@ describe("message.start", () => {
     const c = await user();
     const first = ok(await mutate(a, "message.start", { participantIds: [b.id, b.id, a.id, b.id] }));
     expect(first).toMatchObject({ isGroup: false, created: true, participants: [{ id: b.id, username: b.username, displayName: "Bee" }] });
-    const [row] = await t.sql<{ participant_ids: string[]; direct_key: string }[]>`
+    const [row] = await ctx.t.sql<{ participant_ids: string[]; direct_key: string }[]>`
       SELECT participant_ids, direct_key FROM conversations WHERE id = ${first.id}`;
     const sorted = [a.id, b.id].sort((x, y) => Number(BigInt(x) - BigInt(y)));
     expect(row!.participant_ids).toEqual(sorted);
     expect(row!.direct_key).toBe(sorted.join(":"));
-    expect(await count(t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = ${first.id}`)).toBe(2);
+    expect(await count(ctx.t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = ${first.id}`)).toBe(2);
 
     expect(await start(a, [b])).toMatchObject({ id: first.id, created: false });
     expect(await start(b, [a])).toMatchObject({ id: first.id, created: false, participants: [{ id: a.id }] });
@@ -73,7 +57,7 @@ describe("message.start", () => {
     expect(g1.participants.map((p: TestUser) => p.id)).toEqual([b.id, c.id].sort((x, y) => Number(BigInt(x) - BigInt(y))));
     const g2 = await start(a, [b, c]);
     expect(g2.id).not.toBe(g1.id);
-    const [g] = await t.sql<{ direct_key: string | null; n: number }[]>`
+    const [g] = await ctx.t.sql<{ direct_key: string | null; n: number }[]>`
       SELECT direct_key, cardinality(participant_ids) AS n FROM conversations WHERE id = ${g1.id}`;
     expect(g).toEqual({ direct_key: null, n: 3 });
   });
@@ -90,8 +74,8 @@ describe("message.start", () => {
     const unknown = await mutate(a, "message.start", { participantIds: ["999999999"] });
     expectError(unknown, "NOT_FOUND");
     expect(unknown.body.error.data.details).toEqual({ userIds: ["999999999"] });
-    const suspended = await createUser(t.sql, { status: "suspended" });
-    const deleted = await createUser(t.sql, { status: "deleted" });
+    const suspended = await createUser(ctx.t.sql, { status: "suspended" });
+    const deleted = await createUser(ctx.t.sql, { status: "deleted" });
     expectError(await mutate(a, "message.start", { participantIds: [suspended.id] }), "NOT_FOUND");
     expectError(await mutate(a, "message.start", { participantIds: [deleted.id] }), "NOT_FOUND");
     // One bad member refuses the whole group, naming it.
@@ -103,19 +87,19 @@ describe("message.start", () => {
     // A block either way looks like absence (as for social.follow).
     const blocker = await user();
     const blocked = await user();
-    await block(t.sql, blocker.id, blocked.id);
+    await block(ctx.t.sql, blocker.id, blocked.id);
     expectError(await mutate(blocked, "message.start", { participantIds: [blocker.id] }), "NOT_FOUND");
     expectError(await mutate(blocker, "message.start", { participantIds: [blocked.id] }), "NOT_FOUND");
-    expect(await count(t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE user_id = ${blocker.id}`)).toBe(0);
+    expect(await count(ctx.t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE user_id = ${blocker.id}`)).toBe(0);
     // Third parties are unaffected.
     expect((await start(a, [blocker])).created).toBe(true);
 
     // 50 participants including the caller is the maximum.
     const crowd: TestUser[] = [];
-    for (let i = 0; i < 50; i++) crowd.push(await createUser(t.sql));
+    for (let i = 0; i < 50; i++) crowd.push(await createUser(ctx.t.sql));
     const fifty = await start(a, crowd.slice(0, 49));
     expect(fifty.participants).toHaveLength(49);
-    expect(await count(t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = ${fifty.id}`)).toBe(50);
+    expect(await count(ctx.t.sql`SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = ${fifty.id}`)).toBe(50);
     const over = await mutate(a, "message.start", { participantIds: crowd.map((u) => u.id) });
     expectError(over, "BAD_REQUEST", "TOO_MANY_PARTICIPANTS");
     expect(over.body.error.data.details).toEqual({ max: 50 });
@@ -134,7 +118,7 @@ describe("message.start", () => {
       const [cx, cy] = [ok(x), ok(y)];
       expect(cx.id).toBe(cy.id);
       expect([cx.created, cy.created].sort()).toEqual([false, true]);
-      expect(await count(t.sql`
+      expect(await count(ctx.t.sql`
         SELECT count(*)::int AS n FROM conversations WHERE participant_ids @> ARRAY[${a.id}, ${b.id}]::bigint[]`)).toBe(1);
     }
   });
@@ -154,19 +138,19 @@ describe("message.start", () => {
     ok(await mutate(b, "message.setPrivacy", { who: "following" }));
     expect(ok(await query(b, "message.privacy"))).toEqual({ who: "following" });
     expectError(await mutate(a, "message.start", { participantIds: [b.id] }), "FORBIDDEN", "MESSAGING_NOT_ALLOWED");
-    await follow(t.sql, a.id, b.id); // a following b does not help
+    await follow(ctx.t.sql, a.id, b.id); // a following b does not help
     expectError(await mutate(a, "message.start", { participantIds: [b.id] }), "FORBIDDEN", "MESSAGING_NOT_ALLOWED");
     const c = await user();
-    await follow(t.sql, b.id, c.id);
+    await follow(ctx.t.sql, b.id, c.id);
     expect((await start(c, [b])).created).toBe(true);
 
     // friends: mutual follows only.
     const d = await user();
     const e = await user();
     ok(await mutate(d, "message.setPrivacy", { who: "friends" }));
-    await follow(t.sql, d.id, e.id);
+    await follow(ctx.t.sql, d.id, e.id);
     expectError(await mutate(e, "message.start", { participantIds: [d.id] }), "FORBIDDEN", "MESSAGING_NOT_ALLOWED");
-    await follow(t.sql, e.id, d.id);
+    await follow(ctx.t.sql, e.id, d.id);
     const de = await start(e, [d]);
     expect(de.created).toBe(true);
 
@@ -195,7 +179,7 @@ describe("send, history, delete", () => {
     const conv = await start(a, [b]);
     const m = await send(a, conv.id, "  hello there \n");
     expect(m).toMatchObject({ conversationId: conv.id, sender: { id: a.id, username: a.username }, content: "hello there", deleted: false, readBy: [] });
-    const [row] = await t.sql<{ last_message_at: string; created_at: string }[]>`
+    const [row] = await ctx.t.sql<{ last_message_at: string; created_at: string }[]>`
       SELECT c.last_message_at, m.created_at FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE m.id = ${m.id}`;
     expect(new Date(row!.last_message_at).getTime()).toBe(new Date(row!.created_at).getTime());
 
@@ -223,7 +207,7 @@ describe("send, history, delete", () => {
     expectError(await query(a, "message.history", { conversationId: "999999999" }), "NOT_FOUND");
     expectError(await mutate(a, "message.send", { conversationId: "999999999", content: "hi" }), "NOT_FOUND");
     expectError(await mutate(a, "message.delete", { messageId: "999999999" }), "NOT_FOUND");
-    expect(await count(t.sql`SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${conv.id}`)).toBe(1);
+    expect(await count(ctx.t.sql`SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${conv.id}`)).toBe(1);
     expect((await inbox(outsider)).items).toEqual([]);
     expect(await unread(outsider)).toBe(0);
   });
@@ -248,7 +232,7 @@ describe("send, history, delete", () => {
     // Soft delete by the sender, idempotent; both sides see it as deleted, without content.
     expect(ok(await mutate(a, "message.delete", { messageId: sent[2]! }))).toEqual({ messageId: sent[2], conversationId: conv.id, deleted: true });
     expect(ok(await mutate(a, "message.delete", { messageId: sent[2]! }))).toMatchObject({ deleted: true });
-    const [row] = await t.sql<{ deleted: boolean }[]>`SELECT deleted_at IS NOT NULL AS deleted FROM messages WHERE id = ${sent[2]!}`;
+    const [row] = await ctx.t.sql<{ deleted: boolean }[]>`SELECT deleted_at IS NOT NULL AS deleted FROM messages WHERE id = ${sent[2]!}`;
     expect(row!.deleted).toBe(true);
     for (const viewer of [a, b]) {
       const all = ok(await query(viewer, "message.history", { conversationId: conv.id, limit: 20 })).items;
@@ -275,7 +259,7 @@ describe("send, history, delete", () => {
     const group = await start(a, [b, c]);
     await send(b, conv.id, "before the block");
     await send(b, group.id, "group hello");
-    await block(t.sql, b.id, a.id);
+    await block(ctx.t.sql, b.id, a.id);
     expectError(await mutate(a, "message.send", { conversationId: conv.id, content: "hi?" }), "FORBIDDEN", "BLOCKED");
     expectError(await mutate(b, "message.send", { conversationId: conv.id, content: "hi?" }), "FORBIDDEN", "BLOCKED");
     expectError(await mutate(a, "message.send", { conversationId: group.id, content: "hi all" }), "FORBIDDEN", "BLOCKED");
@@ -337,9 +321,9 @@ describe("read markers, unread counts, notifications", () => {
     expect(await unread(me)).toBe(1);
     expect((await inbox(me)).items[0]).toMatchObject({ id: cg.id, unreadCount: 1, lastMessage: { content: "g5" } });
     // The marker never moves backwards and the spec's read_by column is left alone.
-    const [marker] = await t.sql<{ id: string }[]>`
+    const [marker] = await ctx.t.sql<{ id: string }[]>`
       SELECT last_read_message_id AS id FROM conversation_participants WHERE conversation_id = ${cx.id} AND user_id = ${me.id}`;
-    const [latest] = await t.sql<{ id: string }[]>`SELECT max(id)::text AS id FROM messages WHERE conversation_id = ${cx.id}`;
+    const [latest] = await ctx.t.sql<{ id: string }[]>`SELECT max(id)::text AS id FROM messages WHERE conversation_id = ${cx.id}`;
     expect(marker!.id).toBe(latest!.id);
   });
 
@@ -347,9 +331,9 @@ describe("read markers, unread counts, notifications", () => {
     const me = await user();
     const x = await user();
     const conv = await start(x, [me]);
-    await t.sql`INSERT INTO messages (conversation_id, sender_id, content)
+    await ctx.t.sql`INSERT INTO messages (conversation_id, sender_id, content)
                 SELECT ${conv.id}, ${x.id}, 'bulk ' || g FROM generate_series(1, 120) g`;
-    await t.sql`UPDATE conversation_participants SET last_message_id = (SELECT max(id) FROM messages WHERE conversation_id = ${conv.id})
+    await ctx.t.sql`UPDATE conversation_participants SET last_message_id = (SELECT max(id) FROM messages WHERE conversation_id = ${conv.id})
                 WHERE conversation_id = ${conv.id}`;
     expect(ok(await query(me, "message.unreadCount"))).toEqual({ count: 100, capped: true });
     expect((await inbox(me)).items[0]).toMatchObject({ unreadCount: 100, unreadCapped: true });
@@ -382,7 +366,7 @@ describe("read markers, unread counts, notifications", () => {
     const c = await user();
     const ab = await start(a, [b]);
     const group = await start(a, [b, c]);
-    const notes = (recipient: TestUser, conversationId: string) => t.sql<{ id: string; is_read: boolean; content: string }[]>`
+    const notes = (recipient: TestUser, conversationId: string) => ctx.t.sql<{ id: string; is_read: boolean; content: string }[]>`
       SELECT id, is_read, content FROM notifications
       WHERE user_id = ${recipient.id} AND type = 'message' AND action_url = ${`/messages/${conversationId}`} ORDER BY id`;
 
@@ -488,9 +472,9 @@ describe("live delivery (message.onEvent over SSE)", () => {
     const b = await user();
     const outsider = await user();
     const conv = await start(a, [b]);
-    const la = await listen(s.url, a);
-    const lb = await listen(s.url, b);
-    const lo = await listen(s.url, outsider);
+    const la = await listen(ctx.s.url, a);
+    const lb = await listen(ctx.s.url, b);
+    const lo = await listen(ctx.s.url, outsider);
     try {
       const m = await send(a, conv.id, "live!");
       await lb.waitFor((e) => messagesOf(e).includes("live!"));
@@ -515,7 +499,7 @@ describe("live delivery (message.onEvent over SSE)", () => {
   });
 
   test("without a session the subscription is refused", async () => {
-    const res = await fetch(`${s.url}/api/rpc/message.onEvent`, { headers: { accept: "text/event-stream" } });
+    const res = await fetch(`${ctx.s.url}/api/rpc/message.onEvent`, { headers: { accept: "text/event-stream" } });
     const text = await res.text();
     expect(text).toContain("UNAUTHORIZED");
     expect(text).not.toContain("event: ready");
@@ -528,15 +512,15 @@ describe("live delivery (message.onEvent over SSE)", () => {
     const ab = await start(a, [b]);
     const bc = await start(c, [b]);
     // A client that has not received any message yet resumes from the id its ready event carried.
-    const fresh = await listen(s.url, b);
+    const fresh = await listen(ctx.s.url, b);
     expect(fresh.readyId).toMatch(/^\d+$/);
     fresh.stop();
     await send(c, bc.id, "while away");
-    const resumed = await listen(s.url, b, fresh.readyId!);
+    const resumed = await listen(ctx.s.url, b, fresh.readyId!);
     expect(messagesOf(resumed.events)).toEqual(["while away"]);
     resumed.stop();
 
-    const first = await listen(s.url, b);
+    const first = await listen(ctx.s.url, b);
     await send(a, ab.id, "seen");
     await first.waitFor((e) => messagesOf(e).includes("seen"));
     const lastEventId = first.ids.at(-1)!;
@@ -547,7 +531,7 @@ describe("live delivery (message.onEvent over SSE)", () => {
     const other = await start(a, [c]);
     await send(a, other.id, "not for b");
 
-    const again = await listen(s.url, b, lastEventId);
+    const again = await listen(ctx.s.url, b, lastEventId);
     try {
       expect(messagesOf(again.events)).toEqual(["missed 1", "missed 2"]);
       expect(again.events.at(-1)).toEqual({ type: "ready" });
@@ -561,7 +545,7 @@ describe("live delivery (message.onEvent over SSE)", () => {
 
     // A browser's EventSource resumes with the Last-Event-ID header: same replay, as raw SSE.
     const controller = new AbortController();
-    const res = await fetch(`${s.url}/api/rpc/message.onEvent`, {
+    const res = await fetch(`${ctx.s.url}/api/rpc/message.onEvent`, {
       headers: { authorization: `Bearer ${b.token}`, accept: "text/event-stream", "last-event-id": lastEventId },
       signal: controller.signal,
     });
@@ -583,8 +567,8 @@ describe("live delivery (message.onEvent over SSE)", () => {
   if (!processEnv.TEST_REDIS_URL) console.log(`[message.test] skipping the cross-instance delivery test: ${crossReason}`);
   test.skipIf(!processEnv.TEST_REDIS_URL)("a subscriber on one server instance receives a message sent through another", async () => {
     const prefix = `vrsstest:msg:${crypto.randomUUID().slice(0, 8)}:`;
-    const one = await startTestServer(t, { REDIS_KEY_PREFIX: prefix });
-    const two = await startTestServer(t, { REDIS_KEY_PREFIX: prefix });
+    const one = await startTestServer(ctx.t, { REDIS_KEY_PREFIX: prefix });
+    const two = await startTestServer(ctx.t, { REDIS_KEY_PREFIX: prefix });
     let lb: Listener | undefined;
     let lo: Listener | undefined;
     try {

@@ -2,32 +2,13 @@
 // mention, with a title per type and a link to the post or the actor; never for one's own action,
 // never from a blocked or muted actor; a like notifies once per actor and post. Reading:
 // notification.list (keyset, unreadOnly), unreadCount, markRead (own ids only), markAllRead.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createPost, createUserWithToken, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { createPost } from "../helpers/factories";
+import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
 
-type Authed = TestUser & { token: string };
+const ctx = useServer();
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
-
-function expectError(res: RpcResult, code: string, field?: string) {
-  expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
-}
-
-const mutate = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { token: user?.token });
-const query = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { method: "GET", token: user?.token });
-const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(t.sql, opts);
+const { mutate, query, user } = callersOf(ctx);
 
 /** The recipient's notifications as (type, actor, title, actionUrl), oldest first. */
 async function received(u: Authed) {
@@ -37,7 +18,7 @@ async function received(u: Authed) {
     .reverse();
 }
 async function rowCount(userId: string): Promise<number> {
-  const [row] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notifications WHERE user_id = ${userId}`;
+  const [row] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notifications WHERE user_id = ${userId}`;
   return row!.n;
 }
 
@@ -49,7 +30,7 @@ describe("what notifies", () => {
 
     ok(await mutate(bob, "social.follow", { userId: alice.id }));
     ok(await mutate(alice, "social.follow", { userId: bob.id })); // bob is followed back: friends
-    const post = await createPost(t.sql, alice.id);
+    const post = await createPost(ctx.t.sql, alice.id);
     ok(await mutate(bob, "post.like", { postId: post.id }));
     const c = ok(await mutate(bob, "comment.create", { postId: post.id, content: "nice post" }));
     const reply = ok(await mutate(carol, "comment.create", { postId: post.id, content: "agreed", parentCommentId: c.id }));
@@ -76,13 +57,13 @@ describe("what notifies", () => {
       type: "mention", postId: mention.id, commentId: null, content: `hey @${alice.username}`, isRead: false, readAt: null,
       actor: { id: carol.id, username: carol.username, displayName: null },
     });
-    const rows = await t.sql`SELECT type::text, post_id, comment_id FROM notifications WHERE user_id = ${bob.id} ORDER BY id`;
+    const rows = await ctx.t.sql`SELECT type::text, post_id, comment_id FROM notifications WHERE user_id = ${bob.id} ORDER BY id`;
     expect([...rows]).toEqual([{ type: "friend", post_id: null, comment_id: null }, { type: "reply", post_id: post.id, comment_id: reply.id }]);
   });
 
   test("never for one's own action", async () => {
     const me = await user();
-    const post = await createPost(t.sql, me.id);
+    const post = await createPost(ctx.t.sql, me.id);
     ok(await mutate(me, "post.like", { postId: post.id }));
     const c = ok(await mutate(me, "comment.create", { postId: post.id, content: `mine @${me.username}` }));
     ok(await mutate(me, "comment.create", { postId: post.id, content: "mine again", parentCommentId: c.id }));
@@ -92,7 +73,7 @@ describe("what notifies", () => {
 
     // A reply to one's own comment on someone else's post notifies the post's author only.
     const other = await user();
-    const theirs = await createPost(t.sql, other.id);
+    const theirs = await createPost(ctx.t.sql, other.id);
     const mine = ok(await mutate(me, "comment.create", { postId: theirs.id, content: "first" }));
     ok(await mutate(me, "comment.create", { postId: theirs.id, content: "second", parentCommentId: mine.id }));
     expect(await rowCount(me.id)).toBe(0);
@@ -102,7 +83,7 @@ describe("what notifies", () => {
   test("a reply on the post author's own comment notifies them once (as a reply), not twice", async () => {
     const author = await user();
     const replier = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     const c = ok(await mutate(author, "comment.create", { postId: post.id, content: "my own comment" }));
     ok(await mutate(replier, "comment.create", { postId: post.id, content: `answer @${author.username}`, parentCommentId: c.id }));
     expect((await received(author)).map((n: { type: string }) => n.type)).toEqual(["reply"]);
@@ -112,7 +93,7 @@ describe("what notifies", () => {
     const target = await user();
     const muted = await user();
     const blocked = await user();
-    const post = await createPost(t.sql, target.id);
+    const post = await createPost(ctx.t.sql, target.id);
 
     ok(await mutate(target, "social.mute", { userId: muted.id }));
     ok(await mutate(muted, "social.follow", { userId: target.id }));
@@ -136,12 +117,12 @@ describe("what notifies", () => {
 
     // Unmuting lets new notifications through again.
     ok(await mutate(target, "social.unmute", { userId: muted.id }));
-    const p2 = await createPost(t.sql, target.id);
+    const p2 = await createPost(ctx.t.sql, target.id);
     ok(await mutate(muted, "post.like", { postId: p2.id }));
     expect((await received(target)).map((n: { type: string; actor: string }) => [n.type, n.actor])).toEqual([["like", muted.username]]);
 
     // An actor who is suspended later vanishes from the list and the badge alike.
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${muted.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${muted.id}`;
     expect(await received(target)).toEqual([]);
     expect(ok(await query(target, "notification.unreadCount"))).toEqual({ count: 0, capped: false });
   });
@@ -149,7 +130,7 @@ describe("what notifies", () => {
   test("like → unlike → like notifies once (and a repost likewise)", async () => {
     const author = await user();
     const fan = await user();
-    const post = await createPost(t.sql, author.id);
+    const post = await createPost(ctx.t.sql, author.id);
     for (let i = 0; i < 3; i++) {
       ok(await mutate(fan, "post.like", { postId: post.id }));
       ok(await mutate(fan, "post.unlike", { postId: post.id }));
@@ -159,7 +140,7 @@ describe("what notifies", () => {
     ok(await mutate(fan, "post.like", { postId: post.id }));
     expect((await received(author)).map((n: { type: string }) => n.type)).toEqual(["like", "repost"]);
     // Another post is another notification.
-    const second = await createPost(t.sql, author.id);
+    const second = await createPost(ctx.t.sql, author.id);
     ok(await mutate(fan, "post.like", { postId: second.id }));
     expect(await rowCount(author.id)).toBe(3);
   });
@@ -218,7 +199,7 @@ describe("reading notifications", () => {
     expect(ok(await mutate(me, "notification.markRead", { ids: theirs }))).toEqual({ updated: 0 });
     expect(ok(await mutate(me, "notification.markRead", { ids: [...theirs, mine[0]] }))).toEqual({ updated: 1 });
     expect(ok(await query(other, "notification.unreadCount"))).toEqual({ count: 2, capped: false });
-    const [row] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notifications WHERE id IN ${t.sql(theirs)} AND is_read`;
+    const [row] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notifications WHERE id IN ${ctx.t.sql(theirs)} AND is_read`;
     expect(row!.n).toBe(0);
 
     expect(ok(await mutate(me, "notification.markAllRead"))).toEqual({ updated: 2 });

@@ -3,45 +3,21 @@
 // soft delete and the 30-day restore window, rendered HTML, tags and mentions, post.get's view,
 // listByUser keyset paging, view counting, the scheduler under racing ticks, exact counters under
 // concurrency, and the content jobs (counter reconciliation, purge of old soft-deleted rows).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { purgeSoftDeletedContent, reconcileCounters } from "../../src/jobs/content-jobs";
 import { publishDueScheduledPosts } from "../../src/modules/post/post.scheduler";
-import type { RunningServer } from "../../src/server";
-import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
-import {
-  addMedia, createPost, createUpload, createUser, createUserWithToken, follow, type TestUser,
-} from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { canRunConcurrently, type TestDatabase } from "../helpers/db";
+import { addMedia, createPost, createUpload, createUser, createUserWithToken, follow } from "../helpers/factories";
+import { type Authed, callersOf, expectError, ok, rpc, useServer } from "../helpers/server";
 
-type Authed = TestUser & { token: string };
 type Kind = "image" | "gif" | "video" | "audio";
-
-/** A database and a server for one describe block. */
-function useServer() {
-  const ctx = {} as { t: TestDatabase; s: RunningServer };
-  beforeAll(async () => {
-    ctx.t = await createTestDatabase();
-    ctx.s = await startTestServer(ctx.t);
-  }, 60_000);
-  afterAll(async () => {
-    await ctx.s?.stop();
-    await ctx.t?.close();
-  });
-  return ctx;
-}
-
-function expectError(res: RpcResult, code: string, field?: string) {
-  expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
-}
 
 const DAY = 86_400_000;
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 const ctx = useServer();
-const mutate = (user: Authed | null, path: string, input?: unknown) => rpc(ctx.s.url, path, input, { token: user?.token });
-const query = (user: Authed | null, path: string, input?: unknown) => rpc(ctx.s.url, path, input, { method: "GET", token: user?.token });
-const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(ctx.t.sql, opts);
+const { mutate, query, user } = callersOf(ctx);
 
 async function usedBytes(userId: string, sql: TestDatabase["sql"] = ctx.t.sql): Promise<number> {
   const [row] = await sql<{ used: number }[]>`SELECT used_bytes::int AS used FROM storage_usage WHERE user_id = ${userId}`;

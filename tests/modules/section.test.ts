@@ -2,27 +2,14 @@
 // per-type config validation (a `feed` section uses the custom-feed filter schema), ordering,
 // content items, owner-only writes (someone else's section or item is NOT_FOUND and untouched),
 // and section.list under the profile visibility policy.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createUserWithToken, follow, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { createUserWithToken, follow } from "../helpers/factories";
+import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
+const ctx = useServer();
 
-type Authed = TestUser & { token: string };
-
-const mutate = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { token });
-const query = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { method: "GET", token });
+const mutate = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { token });
+const query = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { method: "GET", token });
 
 function expectError(res: RpcResult, code: string, status: number, appCode?: string | null, field?: string | null) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
@@ -50,14 +37,14 @@ async function addItem(owner: Authed, sectionId: string, input: Record<string, u
 }
 /** Everything about a user's sections and items, to prove a refused call changed nothing. */
 async function snapshot(userId: string) {
-  const sections = await t.sql`SELECT id, type, title, description, config, display_order, is_visible, updated_at
+  const sections = await ctx.t.sql`SELECT id, type, title, description, config, display_order, is_visible, updated_at
     FROM profile_sections WHERE user_id = ${userId} ORDER BY id`;
-  const items = await t.sql`SELECT c.id, c.section_id, c.content_type, c.title, c.content, c.url, c.display_order, c.updated_at
+  const items = await ctx.t.sql`SELECT c.id, c.section_id, c.content_type, c.title, c.content, c.url, c.display_order, c.updated_at
     FROM section_content c JOIN profile_sections s ON s.id = c.section_id WHERE s.user_id = ${userId} ORDER BY c.id`;
   return JSON.parse(JSON.stringify({ sections, items }));
 }
 async function sectionOrder(userId: string): Promise<string[]> {
-  return (await t.sql<{ id: string }[]>`SELECT id FROM profile_sections WHERE user_id = ${userId} ORDER BY display_order, id`).map((r) => r.id);
+  return (await ctx.t.sql<{ id: string }[]>`SELECT id FROM profile_sections WHERE user_id = ${userId} ORDER BY display_order, id`).map((r) => r.id);
 }
 
 const VALID_FEED_CONFIG = {
@@ -72,7 +59,7 @@ const VALID_FEED_CONFIG = {
 // ---------------------------------------------------------------------------------------------
 describe("section.create and section.list", () => {
   test("creates a section with defaults; list returns it with its items", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     expect(ok(await query("section.list", { username: owner.username }))).toEqual([]);
     const created = await createSection(owner, { title: "  My links  ", description: "Where to find me" });
     expect(created).toEqual({
@@ -87,7 +74,7 @@ describe("section.create and section.list", () => {
       updatedAt: expect.any(String),
       items: [],
     });
-    const [row] = await t.sql`SELECT user_id, type, title, config, display_order, is_visible FROM profile_sections WHERE id = ${created.id}`;
+    const [row] = await ctx.t.sql`SELECT user_id, type, title, config, display_order, is_visible FROM profile_sections WHERE id = ${created.id}`;
     expect(row).toEqual({ user_id: owner.id, type: "links", title: "My links", config: { style: "list" }, display_order: 0, is_visible: true });
     const second = await createSection(owner, { type: "static_text", title: "About", config: { align: "center" } });
     expect(second.displayOrder).toBe(1);
@@ -100,8 +87,8 @@ describe("section.create and section.list", () => {
   });
 
   test("every section type accepts its defaulted config", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const [list] = await t.sql<{ id: string }[]>`INSERT INTO user_lists (user_id, name) VALUES (${owner.id}, 'L') RETURNING id`;
+    const owner = await createUserWithToken(ctx.t.sql);
+    const [list] = await ctx.t.sql<{ id: string }[]>`INSERT INTO user_lists (user_id, name) VALUES (${owner.id}, 'L') RETURNING id`;
     const expected: Record<string, [Record<string, unknown> | undefined, Record<string, unknown>]> = {
       gallery: [undefined, { columns: 3, showCaptions: false }],
       links: [undefined, { style: "list" }],
@@ -127,13 +114,13 @@ describe("section.create and section.list", () => {
     for (const [type, [config, stored]] of Object.entries(expected)) {
       const created = await createSection(owner, { type, title: type, ...(config ? { config } : {}) });
       expect({ type, config: created.config }).toEqual({ type, config: stored });
-      const [row] = await t.sql`SELECT config FROM profile_sections WHERE id = ${created.id}`;
+      const [row] = await ctx.t.sql`SELECT config FROM profile_sections WHERE id = ${created.id}`;
       expect(row!.config).toEqual(stored);
     }
   });
 
   test("a feed section's config is validated with the custom-feed filter schema", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const feed = (config: unknown) => mutate("section.create", { type: "feed", title: "Feed", config }, owner.token);
     // An operator that does not fit its filter type.
     const wrongOperator = await feed({ filters: [{ type: "post_type", operator: "greater_than", value: "image" }] });
@@ -155,11 +142,11 @@ describe("section.create and section.list", () => {
     expectBadConfig(await feed({ filters: [{ type: "post_type", operator: "equals", value: "podcast" }] }), "config.filters.0.value");
     expectBadConfig(await feed({ filters: [{ type: "tag", operator: "equals", value: "c" }], sort: "random" }), "config.sort");
     expectBadConfig(await feed({ filters: [{ type: "tag", operator: "equals", value: "c" }], layout: "carousel" }), "config.layout");
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
   });
 
   test("other types: unknown config keys and out-of-range values are refused on the config field", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const create = (type: string, config: unknown) => mutate("section.create", { type, title: "x", config }, owner.token);
     const unknown = await create("links", { style: "list", onclick: "alert(1)" });
     expectBadConfig(unknown, "config.onclick");
@@ -170,11 +157,11 @@ describe("section.create and section.list", () => {
     expectBadConfig(await create("friends", { limit: 51 }), "config.limit");
     expectBadConfig(await create("list", {}), "config.listId");
     expectBadConfig(await create("list", { listId: "abc" }), "config.listId");
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
   });
 
   test("input validation: type, title, description, displayOrder, isVisible", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     expectInvalid(await mutate("section.create", { type: "iframe", title: "x" }, owner.token), "type");
     expectInvalid(await mutate("section.create", { type: "links" }, owner.token), "title");
     expectInvalid(await mutate("section.create", { type: "links", title: "   " }, owner.token), "title");
@@ -184,42 +171,42 @@ describe("section.create and section.list", () => {
     expectInvalid(await mutate("section.create", { type: "links", title: "x", displayOrder: 1.5 }, owner.token), "displayOrder");
     expectInvalid(await mutate("section.create", { type: "links", title: "x", isVisible: "yes" }, owner.token), "isVisible");
     expectInvalid(await mutate("section.create", { type: "links", title: "x", config: "style=list" }, owner.token), "config");
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(0);
     // Boundaries that are fine.
     const ok100 = await createSection(owner, { title: "t".repeat(100), description: "d".repeat(2000), displayOrder: 10_000, isVisible: false });
     expect(ok100).toMatchObject({ title: "t".repeat(100), displayOrder: 10_000, isVisible: false });
   });
 
   test("mass assignment: userId, status, quotaBytes, passwordHash, id are refused and create nothing", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const victim = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const victim = await createUserWithToken(ctx.t.sql);
     for (const [key, value] of [["userId", victim.id], ["status", "deleted"], ["quotaBytes", 1], ["passwordHash", "x"], ["id", "1"], ["user_id", victim.id]] as const) {
       expectUnknownKey(await mutate("section.create", { type: "links", title: "x", [key]: value }, owner.token), key);
     }
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id IN (${owner.id}, ${victim.id})`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id IN (${owner.id}, ${victim.id})`)[0]!.n).toBe(0);
   });
 
   test("at most 50 sections per user", async () => {
-    const owner = await createUserWithToken(t.sql);
-    await t.sql`INSERT INTO profile_sections (user_id, type, title, display_order)
+    const owner = await createUserWithToken(ctx.t.sql);
+    await ctx.t.sql`INSERT INTO profile_sections (user_id, type, title, display_order)
                 SELECT ${owner.id}, 'links', 'S' || g, g FROM generate_series(0, 48) g`;
     const fiftieth = await createSection(owner);
     expect(fiftieth.displayOrder).toBe(49);
     expectError(await mutate("section.create", { type: "links", title: "51st" }, owner.token), "BAD_REQUEST", 400, "TOO_MANY_SECTIONS");
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(50);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE user_id = ${owner.id}`)[0]!.n).toBe(50);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe("section.update and section.delete", () => {
   test("update changes the given fields only; config is re-validated against the section's type", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner, { type: "gallery", title: "Pics", description: "old", config: { columns: 2 } });
     const updated = ok(await mutate("section.update", { sectionId: section.id, title: "Photos", config: { columns: 4, showCaptions: true } }, owner.token));
     expect(updated).toMatchObject({ id: section.id, type: "gallery", title: "Photos", description: "old", config: { columns: 4, showCaptions: true }, displayOrder: 0, isVisible: true });
     const cleared = ok(await mutate("section.update", { sectionId: section.id, description: null, displayOrder: 7, isVisible: false }, owner.token));
     expect(cleared).toMatchObject({ title: "Photos", description: null, config: { columns: 4, showCaptions: true }, displayOrder: 7, isVisible: false });
-    const [row] = await t.sql`SELECT title, description, config, display_order, is_visible FROM profile_sections WHERE id = ${section.id}`;
+    const [row] = await ctx.t.sql`SELECT title, description, config, display_order, is_visible FROM profile_sections WHERE id = ${section.id}`;
     expect(row).toEqual({ title: "Photos", description: null, config: { columns: 4, showCaptions: true }, display_order: 7, is_visible: false });
 
     // A gallery's config cannot be swapped for another type's, and the type itself cannot change.
@@ -229,12 +216,12 @@ describe("section.update and section.delete", () => {
     expectInvalid(await mutate("section.update", { sectionId: section.id, title: "" }, owner.token), "title");
     expectInvalid(await mutate("section.update", { sectionId: "abc", title: "x" }, owner.token), "sectionId");
     expectInvalid(await mutate("section.update", { title: "x" }, owner.token), "sectionId");
-    const [after] = await t.sql`SELECT type, title, config FROM profile_sections WHERE id = ${section.id}`;
+    const [after] = await ctx.t.sql`SELECT type, title, config FROM profile_sections WHERE id = ${section.id}`;
     expect(after).toEqual({ type: "gallery", title: "Photos", config: { columns: 4, showCaptions: true } });
   });
 
   test("a feed section's config update goes through the feed filter schema", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner, { type: "feed", title: "Feed", config: VALID_FEED_CONFIG });
     const bad = await mutate("section.update", {
       sectionId: section.id, config: { filters: [{ type: "author", operator: "in_range", value: "1" }] },
@@ -250,8 +237,8 @@ describe("section.update and section.delete", () => {
   });
 
   test("a hidden section is listed for its owner only", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const viewer = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
     const shown = await createSection(owner, { title: "Shown" });
     const hidden = await createSection(owner, { title: "Hidden", isVisible: false });
     await addItem(owner, hidden.id, { title: "secret item", url: "https://secret.example/" });
@@ -265,21 +252,21 @@ describe("section.update and section.delete", () => {
   });
 
   test("delete removes the section and its items", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
     const keep = await createSection(owner, { title: "Keep" });
     await addItem(owner, section.id);
     await addItem(owner, section.id);
     expect(ok(await mutate("section.delete", { sectionId: section.id }, owner.token))).toEqual({ deleted: true });
-    expect((await t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE id = ${section.id}`)[0]!.n).toBe(0);
-    expect((await t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM profile_sections WHERE id = ${section.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(0);
     expect(ok(await query("section.list", { username: owner.username })).map((x: { id: string }) => x.id)).toEqual([keep.id]);
     expectError(await mutate("section.delete", { sectionId: section.id }, owner.token), "NOT_FOUND", 404);
     expectInvalid(await mutate("section.delete", { sectionId: "0" }, owner.token), "sectionId");
   });
 
   test("an id beyond BIGINT is BAD_REQUEST, never a 500 or SQL text", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     for (const [path, input] of [
       ["section.delete", { sectionId: "9999999999999999999" }],
       ["section.update", { sectionId: "9999999999999999999", title: "x" }],
@@ -295,12 +282,12 @@ describe("section.update and section.delete", () => {
 // ---------------------------------------------------------------------------------------------
 describe("section.reorder", () => {
   test("puts the given sections first in that order; the rest follow in their old order", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const [a, b, c, d] = [await createSection(owner, { title: "A" }), await createSection(owner, { title: "B" }), await createSection(owner, { title: "C" }), await createSection(owner, { title: "D" })];
     expect(await sectionOrder(owner.id)).toEqual([a.id, b.id, c.id, d.id]);
     expect(ok(await mutate("section.reorder", { sectionIds: [d.id, b.id, a.id, c.id] }, owner.token))).toEqual({ sectionIds: [d.id, b.id, a.id, c.id] });
     expect(await sectionOrder(owner.id)).toEqual([d.id, b.id, a.id, c.id]);
-    const orders = await t.sql`SELECT id, display_order FROM profile_sections WHERE user_id = ${owner.id} ORDER BY display_order`;
+    const orders = await ctx.t.sql`SELECT id, display_order FROM profile_sections WHERE user_id = ${owner.id} ORDER BY display_order`;
     expect(orders.map((r) => r.display_order)).toEqual([0, 1, 2, 3]);
     expect(ok(await query("section.list", { username: owner.username })).map((x: { id: string }) => x.id)).toEqual([d.id, b.id, a.id, c.id]);
     // Partial: the named ones first.
@@ -309,7 +296,7 @@ describe("section.reorder", () => {
   });
 
   test("duplicate ids, an empty list and bad ids are BAD_REQUEST; an unknown id is NOT_FOUND; nothing changes", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const a = await createSection(owner, { title: "A" });
     const b = await createSection(owner, { title: "B" });
     const before = await snapshot(owner.id);
@@ -326,7 +313,7 @@ describe("section.reorder", () => {
 // ---------------------------------------------------------------------------------------------
 describe("section content items", () => {
   test("addContent: text, link, image and embed items, in order; displayOrder defaults to the end", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
     const text = ok(await mutate("section.addContent", { sectionId: section.id, contentType: "text", content: "Hello", title: "Greeting" }, owner.token));
     expect(text).toEqual({ id: expect.stringMatching(/^\d+$/), contentType: "text", title: "Greeting", content: "Hello", url: null, displayOrder: 0 });
@@ -338,7 +325,7 @@ describe("section content items", () => {
     const [listed] = ok(await query("section.list", { username: owner.username }));
     // Ordered by displayOrder, then id.
     expect(listed.items.map((i: { id: string }) => i.id)).toEqual([text.id, embed.id, link.id, image.id]);
-    const rows = await t.sql`SELECT content_type, title, content, url FROM section_content WHERE section_id = ${section.id} ORDER BY id`;
+    const rows = await ctx.t.sql`SELECT content_type, title, content, url FROM section_content WHERE section_id = ${section.id} ORDER BY id`;
     expect([...rows]).toEqual([
       { content_type: "text", title: "Greeting", content: "Hello", url: null },
       { content_type: "link", title: "Page", content: null, url: "http://plain.example/page" },
@@ -348,7 +335,7 @@ describe("section content items", () => {
   });
 
   test("addContent validation: link/image/embed need a url, text needs content, urls are http(s) only", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
     const add = (input: Record<string, unknown>) => mutate("section.addContent", { sectionId: section.id, ...input }, owner.token);
     const noUrl = await add({ contentType: "link", title: "No url" });
@@ -366,21 +353,21 @@ describe("section content items", () => {
     expectInvalid(await add({ contentType: "text", content: "x", title: "t".repeat(201) }), "title");
     expectUnknownKey(await add({ contentType: "text", content: "x", sectionOwner: "1" }), "sectionOwner");
     expectError(await mutate("section.addContent", { sectionId: "999999999", contentType: "text", content: "x" }, owner.token), "NOT_FOUND", 404);
-    expect((await t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(0);
   });
 
   test("at most 100 items per section", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
-    await t.sql`INSERT INTO section_content (section_id, content_type, content, display_order)
+    await ctx.t.sql`INSERT INTO section_content (section_id, content_type, content, display_order)
                 SELECT ${section.id}, 'text', 'item ' || g, g FROM generate_series(0, 98) g`;
     expect((await addItem(owner, section.id)).displayOrder).toBe(99);
     expectError(await mutate("section.addContent", { sectionId: section.id, contentType: "text", content: "x" }, owner.token), "BAD_REQUEST", 400, "TOO_MANY_ITEMS");
-    expect((await t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(100);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM section_content WHERE section_id = ${section.id}`)[0]!.n).toBe(100);
   });
 
   test("updateContent changes the given fields; a link cannot lose its url, a text item cannot lose its content", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
     const link = await addItem(owner, section.id, { title: "Old", url: "https://old.example/" });
     const updated = ok(await mutate("section.updateContent", { contentId: link.id, title: "New", displayOrder: 5 }, owner.token));
@@ -394,19 +381,19 @@ describe("section content items", () => {
     const text = ok(await mutate("section.addContent", { sectionId: section.id, contentType: "text", content: "Body" }, owner.token));
     expectError(await mutate("section.updateContent", { contentId: text.id, content: "  " }, owner.token), "BAD_REQUEST", 400, null, "content");
     expectError(await mutate("section.updateContent", { contentId: text.id, content: null }, owner.token), "BAD_REQUEST", 400, null, "content");
-    const [row] = await t.sql`SELECT content_type, title, url, display_order FROM section_content WHERE id = ${link.id}`;
+    const [row] = await ctx.t.sql`SELECT content_type, title, url, display_order FROM section_content WHERE id = ${link.id}`;
     expect(row).toEqual({ content_type: "link", title: null, url: "https://new.example/", display_order: 5 });
-    const [textRow] = await t.sql`SELECT content FROM section_content WHERE id = ${text.id}`;
+    const [textRow] = await ctx.t.sql`SELECT content FROM section_content WHERE id = ${text.id}`;
     expect(textRow!.content).toBe("Body");
   });
 
   test("removeContent deletes one item", async () => {
-    const owner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner);
     const a = await addItem(owner, section.id);
     const b = await addItem(owner, section.id);
     expect(ok(await mutate("section.removeContent", { contentId: a.id }, owner.token))).toEqual({ deleted: true });
-    const ids = (await t.sql<{ id: string }[]>`SELECT id FROM section_content WHERE section_id = ${section.id}`).map((r) => r.id);
+    const ids = (await ctx.t.sql<{ id: string }[]>`SELECT id FROM section_content WHERE section_id = ${section.id}`).map((r) => r.id);
     expect(ids).toEqual([b.id]);
     expectError(await mutate("section.removeContent", { contentId: a.id }, owner.token), "NOT_FOUND", 404);
     expectInvalid(await mutate("section.removeContent", { contentId: "-1" }, owner.token), "contentId");
@@ -416,8 +403,8 @@ describe("section content items", () => {
 // ---------------------------------------------------------------------------------------------
 describe("someone else's sections and items", () => {
   test("update, delete, addContent, updateContent, removeContent and reorder are NOT_FOUND and change nothing", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const intruder = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const intruder = await createUserWithToken(ctx.t.sql);
     const section = await createSection(owner, { title: "Owner's" });
     const other = await createSection(owner, { title: "Owner's 2" });
     const item = await addItem(owner, section.id, { title: "Owner item" });
@@ -458,10 +445,10 @@ describe("section.list visibility", () => {
   };
   for (const visibility of ["public", "followers", "private"] as const) {
     test(`a ${visibility} profile's sections: listed or NOT_FOUND per viewer`, async () => {
-      const owner = await createUserWithToken(t.sql, { visibility });
-      const stranger = await createUserWithToken(t.sql);
-      const follower = await createUserWithToken(t.sql);
-      await follow(t.sql, follower.id, owner.id);
+      const owner = await createUserWithToken(ctx.t.sql, { visibility });
+      const stranger = await createUserWithToken(ctx.t.sql);
+      const follower = await createUserWithToken(ctx.t.sql);
+      await follow(ctx.t.sql, follower.id, owner.id);
       const section = await createSection(owner, { title: `Sec ${visibility}` });
       const item = await addItem(owner, section.id, { title: "Item" });
       const tokens = { anonymous: undefined, stranger: stranger.token, follower: follower.token, owner: owner.token };
@@ -479,21 +466,21 @@ describe("section.list visibility", () => {
   }
 
   test("blocked either way, suspended, deleted or unknown owner: NOT_FOUND", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const blockedByOwner = await createUserWithToken(t.sql);
-    const blockerOfOwner = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const blockedByOwner = await createUserWithToken(ctx.t.sql);
+    const blockerOfOwner = await createUserWithToken(ctx.t.sql);
     await createSection(owner);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blockedByOwner.id}), (${blockerOfOwner.id}, ${owner.id})`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blockedByOwner.id}), (${blockerOfOwner.id}, ${owner.id})`;
     expectError(await query("section.list", { username: owner.username }, blockedByOwner.token), "NOT_FOUND", 404);
     expectError(await query("section.list", { username: owner.username }, blockerOfOwner.token), "NOT_FOUND", 404);
     expect(ok(await query("section.list", { username: owner.username }))).toHaveLength(1);
 
-    const suspended = await createUserWithToken(t.sql);
+    const suspended = await createUserWithToken(ctx.t.sql);
     await createSection(suspended);
-    const deleted = await createUserWithToken(t.sql);
+    const deleted = await createUserWithToken(ctx.t.sql);
     await createSection(deleted);
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
-    await t.sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${deleted.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${deleted.id}`;
     for (const username of [suspended.username, deleted.username, "nobody_at_all"]) {
       expectError(await query("section.list", { username }), "NOT_FOUND", 404);
     }
@@ -501,8 +488,8 @@ describe("section.list visibility", () => {
   });
 
   test("switching the profile to private hides the sections at once", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const viewer = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
     await createSection(owner);
     expect(ok(await query("section.list", { username: owner.username }, viewer.token))).toHaveLength(1);
     ok(await mutate("user.updateProfile", { visibility: "private" }, owner.token));

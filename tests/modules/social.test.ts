@@ -2,41 +2,22 @@
 // friendships on mutual follow, followers / following / friends lists (keyset, profile
 // visibility), blocks (follows and friendship removed both ways, no re-follow until unblocked),
 // mutes, and the caller's own blocked / muted lists.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createUserWithToken, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { type TestUser } from "../helpers/factories";
+import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
 
-type Authed = TestUser & { token: string };
+const ctx = useServer();
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
-
-function expectError(res: RpcResult, code: string, field?: string) {
-  expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
-}
-
-const mutate = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { token: user?.token });
-const query = (user: Authed | null, path: string, input?: unknown) => rpc(s.url, path, input, { method: "GET", token: user?.token });
-const user = (opts: Parameters<typeof createUserWithToken>[1] = {}) => createUserWithToken(t.sql, opts);
+const { mutate, query, user } = callersOf(ctx);
 const followUser = async (a: Authed, b: TestUser) => ok(await mutate(a, "social.follow", { userId: b.id }));
 
 async function follows(a: TestUser, b: TestUser): Promise<boolean> {
-  const [row] = await t.sql<{ yes: boolean }[]>`
+  const [row] = await ctx.t.sql<{ yes: boolean }[]>`
     SELECT EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${a.id} AND following_id = ${b.id}) AS yes`;
   return row!.yes;
 }
 async function friends(a: TestUser, b: TestUser): Promise<boolean> {
-  const [row] = await t.sql<{ yes: boolean }[]>`
+  const [row] = await ctx.t.sql<{ yes: boolean }[]>`
     SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id_1 = LEAST(${a.id}::bigint, ${b.id}::bigint)
                                              AND user_id_2 = GREATEST(${a.id}::bigint, ${b.id}::bigint)) AS yes`;
   return row!.yes;
@@ -69,7 +50,7 @@ describe("follow / unfollow", () => {
 
     expect(await followUser(a, b)).toEqual({ following: true, isFriend: false });
     expect(await followUser(a, b)).toEqual({ following: true, isFriend: false });
-    const [n] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_follows WHERE follower_id = ${a.id}`;
+    const [n] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_follows WHERE follower_id = ${a.id}`;
     expect(n!.n).toBe(1);
 
     expectError(await mutate(a, "social.follow", { userId: "999999999" }), "NOT_FOUND");
@@ -165,7 +146,7 @@ describe("followers / following / friends lists", () => {
     const z = await user();
     for (const f of [x, y, z]) await followUser(f, hub);
     ok(await mutate(stranger, "social.block", { userId: x.id }));
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${y.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${y.id}`;
     expect(names(ok(await query(stranger, "social.followers", { username: hub.username })))).toEqual([z.username]);
     expect(names(ok(await query(null, "social.followers", { username: hub.username })))).toEqual([z.username, x.username]);
   });
@@ -182,7 +163,7 @@ describe("block / unblock, mute / unmute", () => {
     expect(ok(await mutate(a, "social.block", { userId: b.id }))).toEqual({ blocked: true });
     expect(ok(await mutate(a, "social.block", { userId: b.id }))).toEqual({ blocked: true });
     expect([await follows(a, b), await follows(b, a), await friends(a, b)]).toEqual([false, false, false]);
-    const [n] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_blocks WHERE blocker_id = ${a.id}`;
+    const [n] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_blocks WHERE blocker_id = ${a.id}`;
     expect(n!.n).toBe(1);
 
     expectError(await mutate(a, "social.follow", { userId: b.id }), "NOT_FOUND");
@@ -209,7 +190,7 @@ describe("block / unblock, mute / unmute", () => {
       expectError(await mutate(a, path, { userId: "999999999" }), "NOT_FOUND");
       expectError(await mutate(null, path, { userId: a.id }), "UNAUTHORIZED");
     }
-    const [n] = await t.sql<{ b: number; m: number }[]>`
+    const [n] = await ctx.t.sql<{ b: number; m: number }[]>`
       SELECT (SELECT count(*)::int FROM user_blocks WHERE blocker_id = ${a.id}) AS b,
              (SELECT count(*)::int FROM user_mutes WHERE muter_id = ${a.id}) AS m`;
     expect(n).toEqual({ b: 0, m: 0 });
@@ -222,10 +203,10 @@ describe("block / unblock, mute / unmute", () => {
     expect(ok(await mutate(a, "social.mute", { userId: b.id }))).toEqual({ muted: true });
     expect(ok(await mutate(a, "social.mute", { userId: b.id }))).toEqual({ muted: true });
     expect(await follows(a, b)).toBe(true);
-    const [row] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_mutes WHERE muter_id = ${a.id} AND muted_id = ${b.id}`;
+    const [row] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_mutes WHERE muter_id = ${a.id} AND muted_id = ${b.id}`;
     expect(row!.n).toBe(1);
     expect(ok(await mutate(a, "social.unmute", { userId: b.id }))).toEqual({ muted: false });
-    const [after] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_mutes WHERE muter_id = ${a.id}`;
+    const [after] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_mutes WHERE muter_id = ${a.id}`;
     expect(after!.n).toBe(0);
   });
 

@@ -1,30 +1,19 @@
 // social.suggestions over HTTP: friends of friends ranked by mutual-friend count (ties by id),
 // never the caller, accounts they follow, blocked pairs or suspended accounts; keyset paging.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
-import { rpc, startTestServer } from "../helpers/server";
+import { rpc, useServer } from "../helpers/server";
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
+const ctx = useServer();
 
 /** A friendship is a mutual follow (the trigger creates the friendships row). */
 async function befriend(a: TestUser, b: TestUser) {
-  await follow(t.sql, a.id, b.id);
-  await follow(t.sql, b.id, a.id);
+  await follow(ctx.t.sql, a.id, b.id);
+  await follow(ctx.t.sql, b.id, a.id);
 }
 
 const suggest = (token: string, input: { cursor?: string; limit?: number } = {}) =>
-  rpc(s.url, "social.suggestions", input, { method: "GET", token });
+  rpc(ctx.s.url, "social.suggestions", input, { method: "GET", token });
 
 interface Suggestion {
   id: string;
@@ -53,9 +42,9 @@ describe("social.suggestions", () => {
   const u: Record<string, TestUser> = {};
 
   beforeAll(async () => {
-    viewer = await createUserWithToken(t.sql);
+    viewer = await createUserWithToken(ctx.t.sql);
     for (const name of ["f1", "f2", "f3", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "sus", "c12", "del"]) {
-      u[name] = await createUser(t.sql, { displayName: name });
+      u[name] = await createUser(ctx.t.sql, { displayName: name });
     }
     // The viewer's friends.
     for (const f of ["f1", "f2", "f3"]) await befriend(viewer, u[f]!);
@@ -66,26 +55,26 @@ describe("social.suggestions", () => {
     await befriend(u.c4!, u.f2!); // 1
     await befriend(u.c5!, u.f3!); // 1
     await befriend(u.c11!, u.f1!); // 1, and follows the viewer (one way): still a suggestion
-    await follow(t.sql, u.c11!.id, viewer.id);
+    await follow(ctx.t.sql, u.c11!.id, viewer.id);
     // Excluded: already followed (one way), blocked by the viewer, blocking the viewer, suspended.
     for (const f of ["f1", "f2"]) await befriend(u.c6!, u[f]!);
-    await follow(t.sql, viewer.id, u.c6!.id);
+    await follow(ctx.t.sql, viewer.id, u.c6!.id);
     for (const f of ["f1", "f2", "f3"]) await befriend(u.c7!, u[f]!);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${viewer.id}, ${u.c7!.id})`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${viewer.id}, ${u.c7!.id})`;
     for (const f of ["f1", "f2", "f3"]) await befriend(u.c8!, u[f]!);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${u.c8!.id}, ${viewer.id})`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${u.c8!.id}, ${viewer.id})`;
     for (const f of ["f1", "f2", "f3"]) await befriend(u.c9!, u[f]!);
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${u.c9!.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${u.c9!.id}`;
     // A one-way follow from a friend is not a friendship: not a candidate.
-    await follow(t.sql, u.f1!.id, u.c10!.id);
+    await follow(ctx.t.sql, u.f1!.id, u.c10!.id);
     // A friend who is suspended is no bridge: c12 is reachable only through them.
     await befriend(viewer, u.sus!);
     await befriend(u.sus!, u.c12!);
     await befriend(u.sus!, u.c2!); // and does not count as a mutual friend of c2
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${u.sus!.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${u.sus!.id}`;
     // A deleted account is not suggested either.
     for (const f of ["f1", "f2", "f3"]) await befriend(u.del!, u[f]!);
-    await t.sql`UPDATE users SET status = 'deleted', deleted_at = ${new Date().toISOString()} WHERE id = ${u.del!.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'deleted', deleted_at = ${new Date().toISOString()} WHERE id = ${u.del!.id}`;
   });
 
   const byId = (a: TestUser, b: TestUser) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
@@ -111,27 +100,27 @@ describe("social.suggestions", () => {
   });
 
   test("following a suggestion removes it; a friendship made later adds one", async () => {
-    const other = await createUserWithToken(t.sql);
-    const a = await createUser(t.sql);
-    const b = await createUser(t.sql);
-    const c = await createUser(t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
+    const a = await createUser(ctx.t.sql);
+    const b = await createUser(ctx.t.sql);
+    const c = await createUser(ctx.t.sql);
     await befriend(other, a);
     await befriend(a, b);
     await befriend(a, c);
     await befriend(other, c); // c is a friend already
     let items = (await suggest(other.token)).body.result.data.items as Suggestion[];
     expect(items.map((i) => [i.id, i.mutualFriends])).toEqual([[b.id, 1]]);
-    const followed = await rpc(s.url, "social.follow", { userId: b.id }, { token: other.token });
+    const followed = await rpc(ctx.s.url, "social.follow", { userId: b.id }, { token: other.token });
     expect(followed.status).toBe(200);
     items = (await suggest(other.token)).body.result.data.items;
     expect(items).toEqual([]);
   });
 
   test("no friends: no suggestions; anonymous: UNAUTHORIZED; forged cursor: BAD_REQUEST", async () => {
-    const lonely = await createUserWithToken(t.sql);
+    const lonely = await createUserWithToken(ctx.t.sql);
     const res = await suggest(lonely.token);
     expect(res.body.result.data).toEqual({ items: [], nextCursor: null });
-    const anon = await rpc(s.url, "social.suggestions", {}, { method: "GET" });
+    const anon = await rpc(ctx.s.url, "social.suggestions", {}, { method: "GET" });
     expect(anon.status).toBe(401);
     const forged = await suggest(viewer.token, { cursor: "not-a-cursor" });
     expect(forged.status).toBe(400);

@@ -2,27 +2,14 @@
 // policy (public / followers / private × anonymous / stranger / follower / owner, blocks, account
 // status), what another user's view never contains, user.search (prefix, literal wildcards,
 // keyset pagination, hidden accounts), the owner's updates with their validation, and user.delete.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createPost, createSessionToken, createUpload, createUser, createUserWithToken, follow, TEST_PASSWORD, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+import { describe, expect, test } from "bun:test";
+import { createPost, createSessionToken, createUpload, createUser, createUserWithToken, follow, TEST_PASSWORD } from "../helpers/factories";
+import { ok, rpc, type RpcResult, useServer } from "../helpers/server";
 
-let t: TestDatabase;
-let s: RunningServer;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  s = await startTestServer(t);
-}, 60_000);
-afterAll(async () => {
-  await s?.stop();
-  await t?.close();
-});
+const ctx = useServer();
 
-type Authed = TestUser & { token: string };
-
-const mutate = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { token });
-const query = (path: string, input: unknown, token?: string) => rpc(s.url, path, input, { method: "GET", token });
+const mutate = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { token });
+const query = (path: string, input: unknown, token?: string) => rpc(ctx.s.url, path, input, { method: "GET", token });
 
 function expectError(res: RpcResult, code: string, status: number, appCode?: string | null, field?: string | null) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });
@@ -45,7 +32,7 @@ let seq = 0;
 const uniq = (prefix: string) => `${prefix}${Date.now().toString(36).slice(-4)}${(++seq).toString(36)}`;
 
 async function profileRow(userId: string) {
-  const [row] = await t.sql`
+  const [row] = await ctx.t.sql`
     SELECT display_name, bio, age, location, website, visibility, background_config, music_config, style_config, layout_config
     FROM user_profiles WHERE user_id = ${userId}`;
   return row!;
@@ -61,16 +48,16 @@ const RELATION_KEYS = ["followsYou", "isBlocked", "isFollowing", "isFriend", "is
 // ---------------------------------------------------------------------------------------------
 describe("user.get", () => {
   test("a public profile: full view with counts and the caller's relation", async () => {
-    const owner = await createUser(t.sql, { displayName: "Pat Public" });
-    const viewer = await createUserWithToken(t.sql);
-    const fan = await createUser(t.sql);
-    await follow(t.sql, fan.id, owner.id);
-    await follow(t.sql, owner.id, viewer.id);
-    await follow(t.sql, viewer.id, owner.id);
-    await createPost(t.sql, owner.id);
-    await createPost(t.sql, owner.id);
-    await createPost(t.sql, owner.id, { status: "draft" });
-    await t.sql`UPDATE user_profiles SET bio = 'hello', age = 30, location = 'Berlin', website = 'https://pat.example'
+    const owner = await createUser(ctx.t.sql, { displayName: "Pat Public" });
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const fan = await createUser(ctx.t.sql);
+    await follow(ctx.t.sql, fan.id, owner.id);
+    await follow(ctx.t.sql, owner.id, viewer.id);
+    await follow(ctx.t.sql, viewer.id, owner.id);
+    await createPost(ctx.t.sql, owner.id);
+    await createPost(ctx.t.sql, owner.id);
+    await createPost(ctx.t.sql, owner.id, { status: "draft" });
+    await ctx.t.sql`UPDATE user_profiles SET bio = 'hello', age = 30, location = 'Berlin', website = 'https://pat.example'
                 WHERE user_id = ${owner.id}`;
 
     const view = ok(await query("user.get", { username: owner.username.toUpperCase() }, viewer.token));
@@ -98,9 +85,9 @@ describe("user.get", () => {
   });
 
   test("unknown, suspended and deleted users are NOT_FOUND; a bad username is BAD_REQUEST", async () => {
-    const suspended = await createUser(t.sql, { status: "suspended" });
-    const deleted = await createUser(t.sql, { status: "deleted" });
-    const viewer = await createUserWithToken(t.sql);
+    const suspended = await createUser(ctx.t.sql, { status: "suspended" });
+    const deleted = await createUser(ctx.t.sql, { status: "deleted" });
+    const viewer = await createUserWithToken(ctx.t.sql);
     for (const username of ["nobody_here_x", suspended.username, deleted.username]) {
       expectError(await query("user.get", { username }), "NOT_FOUND", 404);
       expectError(await query("user.get", { username }, viewer.token), "NOT_FOUND", 404);
@@ -111,10 +98,10 @@ describe("user.get", () => {
   });
 
   test("another user's view never carries email, password hash, status, quota or storage", async () => {
-    const owner = await createUserWithToken(t.sql, { displayName: "Secretive" });
-    await t.sql`UPDATE storage_usage SET used_bytes = 123457 WHERE user_id = ${owner.id}`;
-    const [{ password_hash: hash }] = (await t.sql`SELECT password_hash FROM users WHERE id = ${owner.id}`) as any;
-    const stranger = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql, { displayName: "Secretive" });
+    await ctx.t.sql`UPDATE storage_usage SET used_bytes = 123457 WHERE user_id = ${owner.id}`;
+    const [{ password_hash: hash }] = (await ctx.t.sql`SELECT password_hash FROM users WHERE id = ${owner.id}`) as any;
+    const stranger = await createUserWithToken(ctx.t.sql);
     for (const token of [undefined, stranger.token]) {
       const res = await query("user.get", { username: owner.username }, token);
       expect(res.status).toBe(200);
@@ -138,12 +125,12 @@ describe("user.get", () => {
   };
   for (const visibility of ["public", "followers", "private"] as const) {
     test(`a ${visibility} profile: full or limited view per viewer`, async () => {
-      const owner = await createUserWithToken(t.sql, { visibility, displayName: `Vis ${visibility}` });
-      await t.sql`UPDATE user_profiles SET bio = 'secret bio', age = 44, location = 'Hidden Place', website = 'https://hidden.example'
+      const owner = await createUserWithToken(ctx.t.sql, { visibility, displayName: `Vis ${visibility}` });
+      await ctx.t.sql`UPDATE user_profiles SET bio = 'secret bio', age = 44, location = 'Hidden Place', website = 'https://hidden.example'
                   WHERE user_id = ${owner.id}`;
-      const stranger = await createUserWithToken(t.sql);
-      const follower = await createUserWithToken(t.sql);
-      await follow(t.sql, follower.id, owner.id);
+      const stranger = await createUserWithToken(ctx.t.sql);
+      const follower = await createUserWithToken(ctx.t.sql);
+      await follow(ctx.t.sql, follower.id, owner.id);
       const tokens = { anonymous: undefined, stranger: stranger.token, follower: follower.token, owner: owner.token };
       for (const viewer of VIEWERS) {
         const view = ok(await query("user.get", { username: owner.username }, tokens[viewer]));
@@ -171,12 +158,12 @@ describe("user.get", () => {
   }
 
   test("a viewer the owner blocked gets NOT_FOUND (same as a missing user); the blocker sees a limited view", async () => {
-    const owner = await createUserWithToken(t.sql, { displayName: "Blocker" });
-    const blocked = await createUserWithToken(t.sql);
-    const bystander = await createUserWithToken(t.sql);
-    await follow(t.sql, blocked.id, owner.id);
+    const owner = await createUserWithToken(ctx.t.sql, { displayName: "Blocker" });
+    const blocked = await createUserWithToken(ctx.t.sql);
+    const bystander = await createUserWithToken(ctx.t.sql);
+    await follow(ctx.t.sql, blocked.id, owner.id);
     expect(ok(await query("user.get", { username: owner.username }, blocked.token)).isVisible).toBe(true);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blocked.id})`;
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blocked.id})`;
     const res = await query("user.get", { username: owner.username }, blocked.token);
     expectError(res, "NOT_FOUND", 404);
     const missing = await query("user.get", { username: "no_such_user_zz" }, blocked.token);
@@ -193,8 +180,8 @@ describe("user.get", () => {
   });
 
   test("a profile update is visible at once (no stale cached view)", async () => {
-    const owner = await createUserWithToken(t.sql);
-    const stranger = await createUserWithToken(t.sql);
+    const owner = await createUserWithToken(ctx.t.sql);
+    const stranger = await createUserWithToken(ctx.t.sql);
     expect(ok(await query("user.get", { username: owner.username }, stranger.token)).isVisible).toBe(true);
     ok(await mutate("user.updateProfile", { visibility: "private", bio: "now private" }, owner.token));
     expect(ok(await query("user.get", { username: owner.username }, stranger.token)).isVisible).toBe(false);
@@ -219,11 +206,11 @@ describe("user.search", () => {
 
   test("prefix match on username and display name, case-insensitive, with id/username/displayName", async () => {
     const p = uniq("sx");
-    const a = await createUser(t.sql, { username: `${p}_Alpha` });
-    const b = await createUser(t.sql, { username: `${p}_beta`, displayName: "Beta Person" });
-    const byName = await createUser(t.sql, { username: uniq("zz_"), displayName: `${p.toUpperCase()} Display` });
-    await createUser(t.sql, { username: `x${p}_notprefix` });
-    await createUser(t.sql, { username: uniq("yy_"), displayName: `Not ${p}` });
+    const a = await createUser(ctx.t.sql, { username: `${p}_Alpha` });
+    const b = await createUser(ctx.t.sql, { username: `${p}_beta`, displayName: "Beta Person" });
+    const byName = await createUser(ctx.t.sql, { username: uniq("zz_"), displayName: `${p.toUpperCase()} Display` });
+    await createUser(ctx.t.sql, { username: `x${p}_notprefix` });
+    await createUser(ctx.t.sql, { username: uniq("yy_"), displayName: `Not ${p}` });
     const page = ok(await query("user.search", { query: p.toUpperCase() }, undefined));
     expect(page).toEqual({
       items: [
@@ -236,17 +223,17 @@ describe("user.search", () => {
     // A display-name prefix with a space.
     expect(await searchAll(`${p} disp`)).toEqual([byName.username]);
     // Non-ASCII display names match case-insensitively too.
-    const umlaut = await createUser(t.sql, { username: uniq("uml_"), displayName: `Ä${p} Müller` });
+    const umlaut = await createUser(ctx.t.sql, { username: uniq("uml_"), displayName: `Ä${p} Müller` });
     expect(await searchAll(`ä${p}`)).toEqual([umlaut.username]);
     expect(await searchAll(`Ä${p.toUpperCase()} MÜ`)).toEqual([umlaut.username]);
   });
 
   test("LIKE wildcards % and _ are matched literally", async () => {
     const p = uniq("lk");
-    const underscored = await createUser(t.sql, { username: `${p}_one` });
-    await createUser(t.sql, { username: `${p}xone` });
-    const percent = await createUser(t.sql, { username: uniq("pc_"), displayName: `${p}% off` });
-    await createUser(t.sql, { username: uniq("pd_"), displayName: `${p}AB off` });
+    const underscored = await createUser(ctx.t.sql, { username: `${p}_one` });
+    await createUser(ctx.t.sql, { username: `${p}xone` });
+    const percent = await createUser(ctx.t.sql, { username: uniq("pc_"), displayName: `${p}% off` });
+    await createUser(ctx.t.sql, { username: uniq("pd_"), displayName: `${p}AB off` });
     expect(await searchAll(`${p}_`, undefined, 10)).toEqual([underscored.username]);
     expect(await searchAll(`${p}%`, undefined, 10)).toEqual([percent.username]);
     expect(await searchAll("%", undefined, 10)).toEqual([]);
@@ -256,8 +243,8 @@ describe("user.search", () => {
   test("keyset pagination with limit 1 walks every result once, in order", async () => {
     const p = uniq("pg");
     const users = [];
-    for (const suffix of ["d", "A", "c", "B", "e"]) users.push(await createUser(t.sql, { username: `${p}_${suffix}` }));
-    const byDisplay = await createUser(t.sql, { username: uniq("aa_"), displayName: `${p} shown` });
+    for (const suffix of ["d", "A", "c", "B", "e"]) users.push(await createUser(ctx.t.sql, { username: `${p}_${suffix}` }));
+    const byDisplay = await createUser(ctx.t.sql, { username: uniq("aa_"), displayName: `${p} shown` });
     const expected = [...users.map((u) => u.username), byDisplay.username].sort((x, y) =>
       x.toLowerCase() < y.toLowerCase() ? -1 : x.toLowerCase() > y.toLowerCase() ? 1 : 0);
     const walked = await searchAll(p, undefined, 1);
@@ -266,7 +253,7 @@ describe("user.search", () => {
     expect(await searchAll(p, undefined, 2)).toEqual(expected);
     // Stable under inserts: a row added after the cursor's position shows up, none repeats.
     const first = ok(await query("user.search", { query: p, limit: 2 }));
-    await createUser(t.sql, { username: `${p}_zz` });
+    await createUser(ctx.t.sql, { username: `${p}_zz` });
     const rest: string[] = [];
     let cursor: string | null = first.nextCursor;
     while (cursor) {
@@ -279,13 +266,13 @@ describe("user.search", () => {
 
   test("suspended and deleted users are absent; users who blocked the viewer (or whom they blocked) are absent for that viewer", async () => {
     const p = uniq("hd");
-    const visible = await createUser(t.sql, { username: `${p}_ok` });
-    await createUser(t.sql, { username: `${p}_susp`, status: "suspended" });
-    await createUser(t.sql, { username: `${p}_del`, status: "deleted" });
-    const blocker = await createUser(t.sql, { username: `${p}_blocker` });
-    const blockedByViewer = await createUser(t.sql, { username: `${p}_blocked` });
-    const viewer = await createUserWithToken(t.sql);
-    await t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id}), (${viewer.id}, ${blockedByViewer.id})`;
+    const visible = await createUser(ctx.t.sql, { username: `${p}_ok` });
+    await createUser(ctx.t.sql, { username: `${p}_susp`, status: "suspended" });
+    await createUser(ctx.t.sql, { username: `${p}_del`, status: "deleted" });
+    const blocker = await createUser(ctx.t.sql, { username: `${p}_blocker` });
+    const blockedByViewer = await createUser(ctx.t.sql, { username: `${p}_blocked` });
+    const viewer = await createUserWithToken(ctx.t.sql);
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocker.id}, ${viewer.id}), (${viewer.id}, ${blockedByViewer.id})`;
     expect(await searchAll(p, viewer.token, 10)).toEqual([visible.username]);
     expect(await searchAll(p, undefined, 10)).toEqual([blockedByViewer.username, blocker.username, visible.username]);
   });
@@ -309,7 +296,7 @@ describe("user.search", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.updateProfile", () => {
   test("updates the given fields only and returns the owner's view", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const me = ok(await mutate("user.updateProfile", {
       displayName: "  Dana  ", bio: "Bio text", age: 30, location: "Oslo", website: "https://dana.example/home", visibility: "followers",
     }, user.token));
@@ -327,7 +314,7 @@ describe("user.updateProfile", () => {
   });
 
   test("age: 12 and 121 refused, 13 and 120 accepted", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     for (const age of [12, 121, -1, 0, 13.5, "20"]) {
       expectInvalid(await mutate("user.updateProfile", { age }, user.token), "age");
     }
@@ -338,7 +325,7 @@ describe("user.updateProfile", () => {
   });
 
   test("website: javascript:, data:, ftp: and relative URLs refused; http and https accepted", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     for (const website of ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>", "ftp://files.example", "/relative", "example.com", `https://x.example/${"a".repeat(500)}`]) {
       expectInvalid(await mutate("user.updateProfile", { website }, user.token), "website");
     }
@@ -348,7 +335,7 @@ describe("user.updateProfile", () => {
   });
 
   test("length limits: displayName 100, bio 2000, location 100; visibility enum", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     expectInvalid(await mutate("user.updateProfile", { displayName: "d".repeat(101) }, user.token), "displayName");
     expectInvalid(await mutate("user.updateProfile", { bio: "b".repeat(2001) }, user.token), "bio");
     expectInvalid(await mutate("user.updateProfile", { location: "l".repeat(101) }, user.token), "location");
@@ -361,22 +348,22 @@ describe("user.updateProfile", () => {
   });
 
   test("an empty update is BAD_REQUEST", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const res = await mutate("user.updateProfile", {}, user.token);
     expectError(res, "BAD_REQUEST", 400);
     expect(res.body.error.message).toContain("Nothing to update");
   });
 
   test("mass assignment: status, quotaBytes, passwordHash, userId, email, username are refused and nothing changes", async () => {
-    const user = await createUserWithToken(t.sql);
-    const victim = await createUser(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
+    const victim = await createUser(ctx.t.sql);
     for (const [key, value] of [
       ["status", "suspended"], ["quotaBytes", 10_737_418_240], ["passwordHash", "x"], ["userId", victim.id], ["email", "x@example.test"],
       ["username", "renamed_user"], ["emailVerified", true],
     ] as const) {
       expectUnknownKey(await mutate("user.updateProfile", { bio: "pwned", [key]: value }, user.token), key);
     }
-    const [row] = await t.sql`SELECT u.status, u.email, u.username, u.email_verified, s.quota_bytes::text AS quota, p.bio
+    const [row] = await ctx.t.sql`SELECT u.status, u.email, u.username, u.email_verified, s.quota_bytes::text AS quota, p.bio
       FROM users u JOIN storage_usage s ON s.user_id = u.id JOIN user_profiles p ON p.user_id = u.id WHERE u.id = ${user.id}`;
     expect(row).toEqual({ status: "active", email: user.email, username: user.username, email_verified: false, quota: "52428800", bio: null });
     expect((await profileRow(victim.id)).bio).toBeNull();
@@ -386,7 +373,7 @@ describe("user.updateProfile", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.updateBackground", () => {
   test("a hex colour is stored; bad colours are refused on value", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     expect(ok(await mutate("user.updateBackground", { type: "color", value: "#1a2B3c" }, user.token))).toEqual({ type: "color", value: "#1a2B3c" });
     expect((await profileRow(user.id)).background_config).toEqual({ type: "color", value: "#1a2B3c" });
     for (const value of ["#fff", "#ffff", "#11223344"]) {
@@ -399,12 +386,12 @@ describe("user.updateBackground", () => {
   });
 
   test("image and video need the URL of one of the caller's own uploads of that kind", async () => {
-    const user = await createUserWithToken(t.sql);
-    const other = await createUserWithToken(t.sql);
-    const image = await createUpload(t.sql, user.id, { mediaType: "image" });
-    const video = await createUpload(t.sql, user.id, { mediaType: "video" });
-    const othersImage = await createUpload(t.sql, other.id, { mediaType: "image" });
-    const pending = await createUpload(t.sql, user.id, { mediaType: "image", status: "pending" });
+    const user = await createUserWithToken(ctx.t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
+    const image = await createUpload(ctx.t.sql, user.id, { mediaType: "image" });
+    const video = await createUpload(ctx.t.sql, user.id, { mediaType: "video" });
+    const othersImage = await createUpload(ctx.t.sql, other.id, { mediaType: "image" });
+    const pending = await createUpload(ctx.t.sql, user.id, { mediaType: "image", status: "pending" });
     for (const [type, own] of [["image", image], ["video", video]] as const) {
       const value = own.file_url;
       expect(ok(await mutate("user.updateBackground", { type, value, position: "cover" }, user.token))).toEqual({ type, value, position: "cover" });
@@ -421,7 +408,7 @@ describe("user.updateBackground", () => {
   });
 
   test("unknown type, position or keys are refused", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     expectInvalid(await mutate("user.updateBackground", { type: "gradient", value: "#000000" }, user.token), "type");
     expectInvalid(await mutate("user.updateBackground", { type: "color", value: "#000000", position: "left" }, user.token), "position");
     expectUnknownKey(await mutate("user.updateBackground", { type: "color", value: "#000000", css: "x" }, user.token), "css");
@@ -432,7 +419,7 @@ describe("user.updateBackground", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.updateMusic", () => {
   test("url, autoplay and volume 0..100 are stored (defaults autoplay false, volume 50); null clears", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     expect(ok(await mutate("user.updateMusic", { url: "https://music.example/song.mp3", autoplay: true, volume: 0 }, user.token)))
       .toEqual({ url: "https://music.example/song.mp3", autoplay: true, volume: 0 });
     expect(ok(await mutate("user.updateMusic", { url: "http://music.example/song.mp3", volume: 100 }, user.token)))
@@ -446,7 +433,7 @@ describe("user.updateMusic", () => {
   });
 
   test("volume out of range, non-http URLs and unknown keys are refused", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     for (const volume of [-1, 101, 50.5, "50"]) {
       expectInvalid(await mutate("user.updateMusic", { url: "https://music.example/a.mp3", volume }, user.token), "volume");
     }
@@ -462,7 +449,7 @@ describe("user.updateMusic", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.updateStyle", () => {
   test("hex colours and font are stored; bad colours are refused per field", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const style = { font: "Inter, 'Helvetica Neue', sans-serif", primaryColor: "#112233", secondaryColor: "#abc", accentColor: "#AABBCCDD" };
     expect(ok(await mutate("user.updateStyle", style, user.token))).toEqual({ style, removed: [] });
     expect((await profileRow(user.id)).style_config).toEqual(style);
@@ -477,7 +464,7 @@ describe("user.updateStyle", () => {
   });
 
   test("customCSS is stored sanitized and scoped to .vrss-profile-<id>", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const css = [
       "@import url(https://evil.example/x.css);",
       ".card { color: red; }",
@@ -498,13 +485,13 @@ describe("user.updateStyle", () => {
     expect(result.removed).toContain("@import");
     expect(result.removed.length).toBeGreaterThanOrEqual(2);
     // Another user's scope is not this one's.
-    const other = await createUserWithToken(t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
     const otherResult = ok(await mutate("user.updateStyle", { customCSS: ".card { color: blue }" }, other.token));
     expect(otherResult.style.customCSS).toBe(`.vrss-profile-${other.id} .card{color:blue}`);
   });
 
   test("customCSS over 20 KB is refused (PAYLOAD_TOO_LARGE) and nothing is stored", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     ok(await mutate("user.updateStyle", { customCSS: ".a { color: red }" }, user.token));
     const before = (await profileRow(user.id)).style_config;
     const big = `.a { color: red; }\n/* ${"x".repeat(20_000)} */`;
@@ -520,7 +507,7 @@ describe("user.updateStyle", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.updateLayout", () => {
   test("sections are stored in order (sorted by order), config defaulting to {}", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const layout = ok(await mutate("user.updateLayout", {
       sections: [
         { id: "b", type: "links", order: 2, config: { style: "buttons" } },
@@ -541,7 +528,7 @@ describe("user.updateLayout", () => {
   });
 
   test("an unknown section type, duplicate ids, bad order or unknown keys are refused", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const good = { id: "a", type: "links", order: 0 };
     expectInvalid(await mutate("user.updateLayout", { sections: [good, { id: "b", type: "iframe", order: 1 }] }, user.token), "sections.1.type");
     const dup = await mutate("user.updateLayout", { sections: [good, { ...good, order: 1 }] }, user.token);
@@ -560,19 +547,19 @@ describe("user.updateLayout", () => {
 // ---------------------------------------------------------------------------------------------
 describe("user.delete", () => {
   test("a wrong password is refused and nothing changes", async () => {
-    const user = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
     const res = await mutate("user.delete", { password: "Wr0ngPassword" }, user.token);
     expectError(res, "FORBIDDEN", 403, "WRONG_PASSWORD");
-    const [row] = await t.sql`SELECT status, deleted_at FROM users WHERE id = ${user.id}`;
+    const [row] = await ctx.t.sql`SELECT status, deleted_at FROM users WHERE id = ${user.id}`;
     expect(row).toEqual({ status: "active", deleted_at: null });
     expect(ok(await query("auth.me", undefined, user.token)).id).toBe(user.id);
     expectInvalid(await mutate("user.delete", {}, user.token), "password");
   });
 
   test("success: status deleted, deleted_at set, every session revoked, the profile vanishes for others", async () => {
-    const user = await createUserWithToken(t.sql);
-    const second = await createSessionToken(t.sql, user.id);
-    const other = await createUserWithToken(t.sql);
+    const user = await createUserWithToken(ctx.t.sql);
+    const second = await createSessionToken(ctx.t.sql, user.id);
+    const other = await createUserWithToken(ctx.t.sql);
     // Warm the profile cache first: deletion must not leave a stale cached profile behind.
     expect(ok(await query("user.get", { username: user.username }, other.token)).id).toBe(user.id);
     expect(await (async () => (ok(await query("user.search", { query: user.username }, other.token)).items as unknown[]).length)()).toBe(1);
@@ -580,11 +567,11 @@ describe("user.delete", () => {
     const res = await mutate("user.delete", { password: TEST_PASSWORD }, user.token);
     expect(ok(res)).toEqual({ deleted: true });
     expect(res.headers.getSetCookie().some((c) => /^vrss_session=;.*Max-Age=0/.test(c))).toBe(true);
-    const [row] = await t.sql<{ status: string; deleted_at: string | null }[]>`SELECT status, deleted_at FROM users WHERE id = ${user.id}`;
+    const [row] = await ctx.t.sql<{ status: string; deleted_at: string | null }[]>`SELECT status, deleted_at FROM users WHERE id = ${user.id}`;
     expect(row!.status).toBe("deleted");
     expect(row!.deleted_at).not.toBeNull();
     expect(Math.abs(Date.now() - new Date(row!.deleted_at!).getTime())).toBeLessThan(60_000);
-    const [sessions] = await t.sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE revoked_at IS NULL)::int AS live FROM sessions WHERE user_id = ${user.id}`;
+    const [sessions] = await ctx.t.sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE revoked_at IS NULL)::int AS live FROM sessions WHERE user_id = ${user.id}`;
     expect(sessions).toEqual({ total: 2, live: 0 });
 
     expectError(await query("auth.me", undefined, user.token), "UNAUTHORIZED", 401);
@@ -593,6 +580,6 @@ describe("user.delete", () => {
     expectError(await query("user.get", { username: user.username }, other.token), "NOT_FOUND", 404);
     expectError(await query("user.get", { username: user.username }), "NOT_FOUND", 404);
     expect(ok(await query("user.search", { query: user.username }, other.token)).items).toEqual([]);
-    expectError(await rpc(s.url, "auth.login", { email: user.email, password: TEST_PASSWORD }), "UNAUTHORIZED", 401, "INVALID_CREDENTIALS");
+    expectError(await rpc(ctx.s.url, "auth.login", { email: user.email, password: TEST_PASSWORD }), "UNAUTHORIZED", 401, "INVALID_CREDENTIALS");
   });
 });
