@@ -107,3 +107,21 @@ export function callersOf(app: TestApp) {
 export function expectError(res: RpcResult, code: string, field?: string): void {
   expect({ code: res.body?.error?.data?.code, ...(field ? { field: res.body?.error?.data?.field } : {}) }).toEqual({ code, ...(field ? { field } : {}) });
 }
+
+/** Follows `nextCursor` from the first page to the last (at most `maxPages`): every item, and each page's size. */
+export async function walkPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  maxPages = 50,
+): Promise<{ items: T[]; sizes: number[] }> {
+  const items: T[] = [];
+  const sizes: number[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    sizes.push(page.items.length);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return { items, sizes };
+}

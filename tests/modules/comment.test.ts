@@ -3,7 +3,7 @@
 // post's author only, exact counters, content validation, and the visibility of the post.
 import { describe, expect, test } from "bun:test";
 import { block, createPost } from "../helpers/factories";
-import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
+import { type Authed, callersOf, expectError, ok, useServer, walkPages } from "../helpers/server";
 
 const ctx = useServer();
 
@@ -23,17 +23,8 @@ const ids = (page: { items: { id: string }[] }) => page.items.map((i) => i.id);
 
 /** Walks a comment list with `limit`, returning every id and the page sizes. */
 async function walk(viewer: Authed | null, path: string, input: Record<string, unknown>, limit: number) {
-  const all: string[] = [];
-  const sizes: number[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 50; i++) {
-    const page = ok(await query(viewer, path, { ...input, limit, ...(cursor ? { cursor } : {}) }));
-    all.push(...ids(page));
-    sizes.push(page.items.length);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
-  return { all, sizes };
+  const { items, sizes } = await walkPages<{ id: string }>((cursor) => query(viewer, path, { ...input, limit, ...(cursor ? { cursor } : {}) }).then(ok));
+  return { all: ids({ items }), sizes };
 }
 
 describe("comment.create", () => {

@@ -4,7 +4,7 @@
 // mutes, and the caller's own blocked / muted lists.
 import { describe, expect, test } from "bun:test";
 import { type TestUser } from "../helpers/factories";
-import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
+import { type Authed, callersOf, expectError, ok, useServer, walkPages } from "../helpers/server";
 
 const ctx = useServer();
 
@@ -26,17 +26,8 @@ const names = (page: { items: { username: string }[] }) => page.items.map((i) =>
 
 /** Every page of a list with `limit`: usernames in order and the page sizes. */
 async function walk(viewer: Authed | null, path: string, input: Record<string, unknown>, limit: number) {
-  const all: string[] = [];
-  const sizes: number[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 50; i++) {
-    const page = ok(await query(viewer, path, { ...input, limit, ...(cursor ? { cursor } : {}) }));
-    all.push(...names(page));
-    sizes.push(page.items.length);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
-  return { all, sizes };
+  const { items, sizes } = await walkPages<{ username: string }>((cursor) => query(viewer, path, { ...input, limit, ...(cursor ? { cursor } : {}) }).then(ok));
+  return { all: names({ items }), sizes };
 }
 
 describe("follow / unfollow", () => {

@@ -12,15 +12,12 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   unique,
   varchar,
 } from "drizzle-orm/pg-core";
+import { tstz } from "./columns";
 import { filterOperator, filterType } from "./enums";
 import { users } from "./users";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
 
 /** algorithm_config is the source of truth; feed_filters is its normalized copy. */
 export const customFeeds = pgTable(

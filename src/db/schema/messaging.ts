@@ -13,17 +13,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
+import { tstz } from "./columns";
 import { notificationType } from "./enums";
 import { posts } from "./posts";
 import { comments } from "./social";
 import { users } from "./users";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
 
 /** 1:1 and group conversations; participants are an array of user ids (no foreign key). */
 export const conversations = pgTable(

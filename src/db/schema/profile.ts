@@ -11,14 +11,11 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   varchar,
 } from "drizzle-orm/pg-core";
+import { tstz } from "./columns";
 import { sectionType } from "./enums";
 import { users } from "./users";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
 
 export const profileSections = pgTable(
   "profile_sections",

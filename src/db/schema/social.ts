@@ -12,15 +12,12 @@ import {
   integer,
   pgTable,
   text,
-  timestamp,
   unique,
 } from "drizzle-orm/pg-core";
+import { tstz } from "./columns";
 import { interactionType } from "./enums";
 import { posts } from "./posts";
 import { users } from "./users";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
 
 export const userFollows = pgTable(
   "user_follows",

@@ -13,14 +13,11 @@ import {
   pgTable,
   smallint,
   text,
-  timestamp,
   varchar,
 } from "drizzle-orm/pg-core";
+import { tstz } from "./columns";
 import { subscriptionStatus } from "./enums";
 import { users } from "./users";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
 
 /** Reference data: the four tiers are seeded by 0003; new users' quota is the Free row's. */
 export const subscriptionTiers = pgTable(

@@ -14,13 +14,10 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
-
-/** TIMESTAMPTZ, read as the ISO-like string PostgreSQL sends. */
-const tstz = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "string" });
+import { tstz } from "./columns";
 
 export const users = pgTable(
   "users",
