@@ -2,28 +2,10 @@
 // feed.home (timeline engine, visibility, keyset paging, read-your-writes), feed.discover, and
 // custom feeds (CRUD, normalized filters, every filter type/operator, groups, sorts, validation,
 // visibility and cache invalidation). Each describe gets its own database, so exact id lists hold.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../src/server";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { TestDatabase } from "../helpers/db";
 import { createPost, createUser, createUserWithToken, follow, type TestPost, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
-
-type Authed = TestUser & { token: string };
-
-/** A database and a server for one describe block. */
-function useServer() {
-  const ctx = {} as { t: TestDatabase; s: RunningServer };
-  // Generous: without TEST_DATABASE_URL each block boots and migrates an in-memory PGlite.
-  beforeAll(async () => {
-    ctx.t = await createTestDatabase();
-    ctx.s = await startTestServer(ctx.t);
-  }, 60_000);
-  afterAll(async () => {
-    await ctx.s?.stop();
-    await ctx.t?.close();
-  });
-  return ctx;
-}
+import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
 
 function expectError(res: RpcResult, code: string, status: number, appCode?: string) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });

@@ -17,10 +17,8 @@ import { IMMUTABLE_CACHE_CONTROL } from "../../src/lib/s3";
 import { thumbnailKey } from "../../src/modules/media/media.rules";
 import type { RunningServer } from "../../src/server";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
-import { addMedia, createPost, createUserWithToken, type TestUser } from "../helpers/factories";
-import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
-
-type Authed = TestUser & { token: string };
+import { addMedia, createPost } from "../helpers/factories";
+import { type Authed, callersOf, ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
 
 const MB = 1024 * 1024;
 const FREE_QUOTA = 52_428_800;
@@ -44,9 +42,7 @@ afterAll(async () => {
 });
 
 const store = (): MediaStore => ctx.s.deps.media;
-const mutate = (u: Authed | null, path: string, input?: unknown) => rpc(ctx.s.url, path, input, { token: u?.token });
-const query = (u: Authed | null, path: string, input?: unknown) => rpc(ctx.s.url, path, input, { method: "GET", token: u?.token });
-const user = () => createUserWithToken(ctx.t.sql);
+const { mutate, query, user } = callersOf(ctx);
 
 /** Asserts code (and, when given, field / appCode) of an error response; returns error.data. */
 function expectError(res: RpcResult, code: string, opts: { field?: string; appCode?: string } = {}): any {
