@@ -18,9 +18,38 @@ const envSchema = z.object({
   /** Unset: an embedded PGlite database persisted under DATA_DIR. */
   DATABASE_URL: optionalString,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Named prepared statements. Off by default: behind a transaction pooler (PgBouncer < 1.21, or
+   * without max_prepared_statements) a statement prepared on one server connection is executed on
+   * another, the transaction aborts and its COMMIT silently rolls back. Turn on only for a direct
+   * connection or PgBouncer >= 1.21 with max_prepared_statements.
+   */
+  DATABASE_PREPARE: flag,
+  /** Read replicas (comma separated URLs): lag-tolerant reads go there, see src/db/replicas.ts. */
+  DATABASE_READ_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
+  /** A replica further behind than this (by replay timestamp) gets no reads until it catches up. */
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Where `bun run db:migrate` connects: the primary itself, not a transaction pooler. Default DATABASE_URL. */
+  DATABASE_MIGRATE_URL: optionalString,
+  /**
+   * Apply pending migrations when the server starts. On for the embedded/dev path; in a
+   * multi-process production deployment set it off and run `bun run db:migrate` as a deploy step.
+   */
+  MIGRATE_ON_START: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
   DATA_DIR: z.string().default(".data"),
   /** Unset: an in-process cache, rate limiter and pub/sub. */
   REDIS_URL: optionalString,
+  /** Redis Cluster seed nodes (comma separated host:port); selects ioredis' Cluster client. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
   /** Unset: an embedded S3-compatible server on loopback, storing under DATA_DIR. */
   S3_ENDPOINT: optionalString,
   S3_BUCKET: z.string().default("vrss-media"),
@@ -65,6 +94,12 @@ const envSchema = z.object({
   TEST_DATABASE_URL: optionalString,
   /** Test harness: Redis for tests (CI sets it); unset: tests use the in-process fallbacks. */
   TEST_REDIS_URL: optionalString,
+  /** Test harness: a transaction pooler (PgBouncer) in front of TEST_DATABASE_URL's server; app connections go through it. */
+  TEST_POOLER_URL: optionalString,
+  /** Test harness: a streaming replica of TEST_DATABASE_URL's server (tests of read routing). */
+  TEST_REPLICA_URL: optionalString,
+  /** Test harness: Redis Cluster seed nodes (comma separated host:port). */
+  TEST_REDIS_CLUSTER_NODES: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

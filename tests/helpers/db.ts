@@ -34,8 +34,7 @@ async function ensureTemplate(admin: postgres.Sql, serverUrl: string): Promise<v
   try {
     const [found] = await admin`SELECT 1 FROM pg_database WHERE datname = ${TEMPLATE}`;
     if (found) return;
-    const stale = await admin<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE 'vrss_tpl_%'`;
-    for (const s of stale) await admin.unsafe(`DROP DATABASE IF EXISTS "${s.datname}"`);
+    // Templates of other migration sets are left alone: another checkout's run may be cloning them.
     await admin.unsafe(`CREATE DATABASE "${TEMPLATE}"`);
     const tpl = postgres(withDatabase(serverUrl, TEMPLATE), { max: 1, onnotice: () => {} });
     try {
