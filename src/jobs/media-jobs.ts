@@ -1,4 +1,4 @@
-// Media housekeeping, safe with several processes (each run holds the job's advisory lock, and
+// Media housekeeping, safe with several processes (the runner gives each run to one process, and
 // every statement is set-based): expire stale reservations, sweep abandoned uploads, and remove
 // orphaned media — rows and objects of posts deleted more than 30 days ago, objects whose row is
 // gone, and objects no row refers to at all.

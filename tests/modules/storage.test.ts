@@ -275,16 +275,14 @@ describe("subscription.cancel and the grace period", () => {
     expect((await subscriptions(u)).map((r) => r.status)).toEqual(["expired"]);
   });
 
-  test.skipIf(!canRunConcurrently)("the job runs under the runner's advisory lock", async () => {
+  test.skipIf(!canRunConcurrently)("the job runs under the runner's lease", async () => {
     const deps = { database: t } as unknown as AppDeps;
-    const holder = await t.sql.reserve();
-    try {
-      await holder`SELECT pg_advisory_lock(hashtextextended('vrss:job:expire-grace-periods', 0))`;
-      expect(await runJobOnce(deps, expireGracePeriodsJob)).toBeNull(); // another process has it: skipped
-      await holder`SELECT pg_advisory_unlock(hashtextextended('vrss:job:expire-grace-periods', 0))`;
-    } finally {
-      holder.release();
-    }
+    await t.sql`
+      INSERT INTO job_schedule (name, every_ms, locked_by, locked_until)
+      VALUES ('expire-grace-periods', 900000, 'another-process', now() + interval '1 minute')
+      ON CONFLICT (name) DO UPDATE SET locked_by = EXCLUDED.locked_by, locked_until = EXCLUDED.locked_until`;
+    expect(await runJobOnce(deps, expireGracePeriodsJob)).toBeNull(); // another process has it: skipped
+    await t.sql`UPDATE job_schedule SET locked_by = NULL, locked_until = NULL WHERE name = 'expire-grace-periods'`;
     expect(await runJobOnce(deps, expireGracePeriodsJob)).toEqual({ expired: 0, reduced: 0, overQuota: 0 });
   });
 });
@@ -377,7 +375,7 @@ describe("reconcile-storage", () => {
     expect(await reconcileStorage(t.db)).toEqual({ drifted: 0, users: n });
   });
 
-  test.skipIf(!canRunConcurrently)("runs as a job under the advisory lock", async () => {
+  test.skipIf(!canRunConcurrently)("runs as a job under the runner's lease", async () => {
     const report = await runJobOnce({ database: t } as unknown as AppDeps, reconcileStorageJob);
     expect(report).toMatchObject({ drifted: 0 });
   });

@@ -9,3 +9,4 @@ export * from "./profile";
 export * from "./feeds";
 export * from "./messaging";
 export * from "./storage";
+export * from "./jobs";
