@@ -46,8 +46,8 @@ export async function startServer(
     log.info(`empty embedded database: wrote the development seed\n${formatSeedReport(report)}`);
   }
 
-  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
-  log.info(redis ? "using Redis (REDIS_URL)" : "REDIS_URL unset: in-process cache, rate limits and pub/sub");
+  const redis = env.REDIS_CLUSTER_NODES.length ? connectRedis(env.REDIS_CLUSTER_NODES, env.REDIS_KEY_PREFIX) : env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
+  log.info(redis ? `using Redis, ${redis.describe} (${redis.mode === "cluster" ? "REDIS_CLUSTER_NODES" : "REDIS_URL"})` : "REDIS_URL and REDIS_CLUSTER_NODES unset: in-process cache, rate limits and pub/sub");
   const deps: AppDeps = {
     env,
     log,

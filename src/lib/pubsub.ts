@@ -1,5 +1,5 @@
-// Cross-process events: Redis pub/sub when REDIS_URL is set (every server process sees every
-// event), an in-process emitter otherwise. Payloads are JSON.
+// Cross-process events: Redis pub/sub when Redis (REDIS_URL or REDIS_CLUSTER_NODES) is configured
+// (every server process sees every event), an in-process emitter otherwise. Payloads are JSON.
 import { EventEmitter } from "node:events";
 import type { RedisHandle } from "./redis";
 
@@ -30,7 +30,14 @@ export function createPubSub(redis: RedisHandle | null): PubSub {
     };
   }
   // A subscribed Redis connection can do nothing else: keep one dedicated to SUBSCRIBE.
-  const subscriber = redis.client.duplicate();
+  // On a Redis Cluster (REDIS_CLUSTER_NODES) this is a second Cluster client, whose subscriptions
+  // ioredis keeps on one node of its choosing (re-subscribing elsewhere if that node goes away).
+  // Plain PUBLISH/SUBSCRIBE, not sharded SPUBLISH/SSUBSCRIBE, on purpose: a cluster forwards every
+  // PUBLISH to all its nodes, so a message published through any node reaches a subscriber on any
+  // other, and a per-user channel needs no slot routing. The price is cluster-bus traffic growing
+  // with node count × message rate, fine for message events; sharded pub/sub (ioredis
+  // `shardedSubscribers`, Redis >= 7) is the move if that traffic ever shows up.
+  const subscriber = redis.duplicate();
   const handlers = new Map<string, Set<(message: unknown) => void>>();
   subscriber.on("message", (channel: string, raw: string) => {
     const set = handlers.get(channel);

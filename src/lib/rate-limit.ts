@@ -22,6 +22,8 @@ export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimit
     mailByTarget: { points: env.RATE_LIMIT_MAIL_PER_TARGET, duration: env.RATE_LIMIT_MAIL_WINDOW_SECONDS },
   };
   const limiters = {} as Record<LimitName, RateLimiterAbstract>;
+  // RateLimiterRedis touches one key per call (a one-key Lua script, or MULTI on that key), so it
+  // runs unchanged on a Redis Cluster client: tests/lib/redis-cluster.test.ts checks it there.
   for (const [name, spec] of Object.entries(specs) as [LimitName, { points: number; duration: number }][]) {
     const keyPrefix = `${redis?.prefix ?? "vrss:"}rl:${name}`;
     limiters[name] = redis
