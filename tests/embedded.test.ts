@@ -14,7 +14,7 @@ let app: RunningServer;
 beforeAll(async () => {
   const database = await openPglite("memory://");
   // startServer migrates; the test database's close is ours to call.
-  app = await startTestServer({ ...database, url: null });
+  app = await startTestServer({ ...database, url: null, directUrl: null });
 });
 
 afterAll(async () => {

@@ -27,12 +27,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connectPostgres(url: string, opts: { max?: number } = {}): Database {
+export interface PostgresOptions {
+  max?: number;
+  /**
+   * Named prepared statements (default off). Behind a transaction pooler a named statement meets a
+   * server connection that never prepared it; postgres.js then retries inside the aborted
+   * transaction and its COMMIT silently rolls back: acknowledged writes are lost. Unnamed
+   * statements are safe on any pooler (at the price of a Parse per query).
+   */
+  prepare?: boolean;
+  applicationName?: string;
+}
+
+export function connectPostgres(url: string, opts: PostgresOptions = {}): Database {
   const sql = postgres(url, {
     max: opts.max ?? 10,
+    prepare: opts.prepare ?? false,
     onnotice: () => {},
     idle_timeout: 30,
-    connection: { application_name: "vrss" },
+    connection: { application_name: opts.applicationName ?? "vrss" },
   });
   const db = drizzle(sql, { schema });
   const u = new URL(url);
@@ -83,7 +96,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-export async function openDatabase(config: { url?: string; dataDir: string; poolMax?: number }): Promise<Database> {
-  if (config.url) return connectPostgres(config.url, { max: config.poolMax });
+export async function openDatabase(config: { url?: string; dataDir: string; poolMax?: number; prepare?: boolean }): Promise<Database> {
+  if (config.url) return connectPostgres(config.url, { max: config.poolMax, prepare: config.prepare });
   return openPglite(config.dataDir);
 }

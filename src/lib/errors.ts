@@ -11,6 +11,7 @@ export type AppErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "TOO_MANY_REQUESTS"
   | "TIMEOUT"
+  | "SERVICE_UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 
 export interface AppErrorOptions {
@@ -46,6 +47,7 @@ function defaultMessage(code: AppErrorCode): string {
     case "FORBIDDEN": return "Forbidden";
     case "CONFLICT": return "Conflict";
     case "TOO_MANY_REQUESTS": return "Too many requests";
+    case "SERVICE_UNAVAILABLE": return "Service temporarily unavailable, please retry";
     default: return "Request failed";
   }
 }
@@ -88,6 +90,39 @@ export function findPgError(error: unknown): PgError | null {
   return null;
 }
 
+/**
+ * SQLSTATEs that mean "the database (or the pooler in front of it) cannot serve this now": class 08
+ * (connection exception; PgBouncer reports its own failures as 08P01), 53300 too many connections,
+ * 57P01–57P03 shutdown / not accepting connections, 26000 a prepared statement the pooler lost.
+ * They answer 503 + Retry-After: the client may retry, and nothing was acknowledged.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(["08000", "08001", "08003", "08004", "08006", "08007", "08P01", "53300", "57P01", "57P02", "57P03", "26000"]);
+
+/** postgres.js' own connection failures (no SQLSTATE) and the socket errors beneath them. */
+const CONNECTION_ERROR_CODES = new Set([
+  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH",
+]);
+
+/** A lost or refused database connection somewhere in the cause chain. */
+export function isConnectionError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function databaseUnavailable(cause: unknown, appCode = "DATABASE_UNAVAILABLE"): AppError {
+  return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable, please retry", {
+    appCode,
+    details: { retryAfterSeconds: 1 },
+    cause,
+  });
+}
+
 /** SQLSTATEs that mean "run the transaction again". */
 export const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 
@@ -111,7 +146,11 @@ export function appErrorFromPg(error: PgError): AppError {
       return new AppError("TIMEOUT", "The query took too long", { appCode: "QUERY_TIMEOUT", cause: error });
     case "40001": case "40P01":
       return new AppError("CONFLICT", "Concurrent update, please retry", { appCode: "RETRY", cause: error });
+    case "25006":
+      // A write reached a read-only server: a replica, or a primary being demoted. Never a success.
+      return databaseUnavailable(error, "DATABASE_READ_ONLY");
     default:
+      if (UNAVAILABLE_SQLSTATES.has(error.code)) return databaseUnavailable(error);
       return new AppError("INTERNAL_SERVER_ERROR", "Internal server error", { cause: error });
   }
 }
@@ -131,6 +170,7 @@ export function toTRPCError(error: unknown): TRPCError {
   if (inner instanceof AppError) return fromApp(inner);
   const pg = findPgError(inner);
   if (pg) return fromApp(appErrorFromPg(pg));
+  if (isConnectionError(inner)) return fromApp(databaseUnavailable(inner));
   if (error instanceof TRPCError) return error;
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error", cause: error instanceof Error ? error : undefined });
 }

@@ -11,8 +11,10 @@ import { connectPostgres, openPglite, type Database } from "../../src/db/client"
 import { loadMigrations, migrate } from "../../src/db/migrate";
 
 export interface TestDatabase extends Database {
-  /** Connection URL of this file's database (null on PGlite). */
+  /** Connection URL of this file's database as the app reaches it: through TEST_POOLER_URL when set (null on PGlite). */
   url: string | null;
+  /** The same database on the server itself, never through a pooler (null on PGlite). */
+  directUrl: string | null;
 }
 
 const migrations = loadMigrations();
@@ -53,11 +55,15 @@ async function fromServer(serverUrl: string): Promise<TestDatabase> {
     await ensureTemplate(admin, serverUrl);
     const name = `vrss_t_${randomBytes(6).toString("hex")}`;
     await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE}"`);
-    const url = withDatabase(serverUrl, name);
-    const database = connectPostgres(url, { max: 20 });
+    const directUrl = withDatabase(serverUrl, name);
+    // The pooler lane (TEST_POOLER_URL: PgBouncer in transaction mode in front of the same server)
+    // puts every app and test query through it; creating and dropping databases stays direct.
+    const url = withDatabase(env.TEST_POOLER_URL ?? serverUrl, name);
+    const database = connectPostgres(url, { max: 20, prepare: env.DATABASE_PREPARE });
     return {
       ...database,
       url,
+      directUrl,
       async close() {
         await database.close();
         const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -108,7 +114,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const database = await openPglite("memory://");
   await migrate(database.sql, migrations);
-  return { ...database, url: null };
+  return { ...database, url: null, directUrl: null };
 }
 
 /**
