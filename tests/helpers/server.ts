@@ -10,11 +10,17 @@ import { afterAll, beforeAll, expect } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { createUserWithToken, type TestUser } from "./factories";
 
-/** Test configuration: real Redis when TEST_REDIS_URL is set (keys under a per-server prefix). */
+/**
+ * Test configuration: real Redis when TEST_REDIS_URL is set (keys under a per-server prefix). A
+ * caller that passes REDIS_CLUSTER_NODES gets that cluster instead, and no REDIS_URL injected.
+ */
 export function testEnv(overrides: Record<string, string> = {}): Env {
-  const redis: Record<string, string> = processEnv.TEST_REDIS_URL
-    ? { REDIS_URL: processEnv.TEST_REDIS_URL, REDIS_KEY_PREFIX: `vrsstest:${randomBytes(4).toString("hex")}:` }
-    : {};
+  const prefix = { REDIS_KEY_PREFIX: `vrsstest:${randomBytes(4).toString("hex")}:` };
+  const redis: Record<string, string> = overrides.REDIS_CLUSTER_NODES
+    ? prefix
+    : processEnv.TEST_REDIS_URL
+      ? { REDIS_URL: processEnv.TEST_REDIS_URL, ...prefix }
+      : {};
   return parseEnv({
     NODE_ENV: "test",
     PORT: "0",
