@@ -44,7 +44,9 @@ export function createApp(deps: AppDeps) {
       await deps.database.sql`SELECT 1`;
       const pending = await pendingMigrations(deps.database.sql);
       if (pending.length > 0) return c.json({ status: "migrating", pending }, 503);
-      return c.json({ status: "ready", database: deps.database.kind });
+      // Replicas are reported, not required: without a usable one, reads go to the primary.
+      const replicas = deps.reads?.status().map((r) => ({ replica: r.describe, usable: r.usable, lagMs: r.lagMs }));
+      return c.json({ status: "ready", database: deps.database.kind, ...(replicas ? { replicas } : {}) });
     } catch (error) {
       log.error({ err: error }, "readiness check failed");
       return c.json({ status: "unavailable" }, 503);

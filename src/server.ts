@@ -1,7 +1,10 @@
 // Builds a running server from configuration: database (PGlite or PostgreSQL), migrations, the app.
 // src/index.ts calls it for `bun run dev` / `start`; tests call it to get real HTTP servers.
 import type { Server } from "bun";
-import { openDatabase, type Database } from "./db/client";
+import { connectPostgres, openDatabase, type Database } from "./db/client";
+import { createLsnStore } from "./db/lsn-store";
+import { FlooredCache } from "./db/replica-cache";
+import { ReadRouting } from "./db/replicas";
 import { migrate } from "./db/migrate";
 import type { Env } from "./env";
 import { createApp } from "./app";
@@ -29,15 +32,22 @@ export async function startServer(
   log: Logger,
   opts: { database?: Database; /** Where the embedded S3 server keeps objects (tests pass a temp dir). */ s3Dir?: string } = {},
 ): Promise<RunningServer> {
-  const database = opts.database ?? (await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX }));
+  const database =
+    opts.database ??
+    (await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE }));
   if (!opts.database) {
     log.info(
       { database: database.describe },
       database.kind === "pglite" ? "DATABASE_URL unset: using embedded PGlite" : "using PostgreSQL (DATABASE_URL)",
     );
   }
-  const result = await migrate(database.sql);
-  if (result.applied.length) log.info({ applied: result.applied.length, total: result.total }, "migrations applied");
+  // A server pointed at a standby starts: it serves what it can read, and neither migrates nor runs jobs.
+  const readOnly = await isReadOnlyServer(database);
+  if (readOnly) log.warn("DATABASE_URL is a read-only server (in recovery): migrations and jobs are skipped");
+  if (env.MIGRATE_ON_START && !readOnly) {
+    const result = await migrate(database.sql);
+    if (result.applied.length) log.info({ applied: result.applied.length, total: result.total }, "migrations applied");
+  }
   // A new developer's first `bun run dev` (embedded database, nothing in it) sees a living platform.
   // Never on a real PostgreSQL: there `bun run db:seed` is an explicit choice.
   if (!opts.database && database.kind === "pglite" && env.NODE_ENV !== "production" && (await isEmptyDatabase(database.sql))) {
@@ -48,19 +58,30 @@ export async function startServer(
 
   const redis = env.REDIS_CLUSTER_NODES.length ? connectRedis(env.REDIS_CLUSTER_NODES, env.REDIS_KEY_PREFIX) : env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
   log.info(redis ? `using Redis, ${redis.describe} (${redis.mode === "cluster" ? "REDIS_CLUSTER_NODES" : "REDIS_URL"})` : "REDIS_URL and REDIS_CLUSTER_NODES unset: in-process cache, rate limits and pub/sub");
+  const lsnStore = createLsnStore(redis);
+  const replicas = env.DATABASE_READ_URL.map((url) =>
+    connectPostgres(url, { max: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, applicationName: "vrss-read" }),
+  );
+  const reads = replicas.length ? new ReadRouting(database, replicas, lsnStore, { maxLagMs: env.DATABASE_REPLICA_MAX_LAG_MS, log }) : null;
+  if (reads) {
+    await reads.start();
+    log.info({ replicas: replicas.map((r) => r.describe) }, "read replicas (DATABASE_READ_URL)");
+  }
+  const baseCache = createCache(redis, env.CACHE);
   const deps: AppDeps = {
     env,
     log,
     database,
     redis,
-    cache: createCache(redis, env.CACHE),
+    cache: reads ? new FlooredCache(baseCache, lsnStore, () => reads.primaryLsn(), reads.writeTtlSeconds) : baseCache,
+    reads,
     rateLimits: createRateLimits(env, redis),
     mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
     media: await openMediaStore(env, log, { dataDir: opts.s3Dir }),
     pubsub: createPubSub(redis),
   };
   const app = createApp(deps);
-  const jobs = env.RUN_JOBS ? startJobs(deps, allJobs) : null;
+  const jobs = env.RUN_JOBS && !readOnly ? startJobs(deps, allJobs) : null;
   const server = Bun.serve({
     port: env.PORT,
     hostname: env.HOST,
@@ -76,8 +97,16 @@ export async function startServer(
       await jobs?.stop();
       await deps.pubsub.close();
       await deps.media.close();
+      await reads?.close();
       await redis?.close();
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** True on a standby (pg_is_in_recovery), where every write would fail with 25006. */
+async function isReadOnlyServer(database: Database): Promise<boolean> {
+  if (database.kind === "pglite") return false;
+  const [row] = await database.sql<{ recovery: boolean }[]>`SELECT pg_is_in_recovery() AS recovery`;
+  return Boolean(row?.recovery);
 }

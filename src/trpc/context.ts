@@ -1,4 +1,5 @@
 import type { Database, Db } from "../db/client";
+import type { ReadRouting } from "../db/replicas";
 import type { Env } from "../env";
 import type { Cache } from "../lib/cache";
 import type { Logger } from "../lib/logger";
@@ -21,6 +22,8 @@ export interface AppDeps {
   media: MediaStore;
   /** Cross-process events (Redis pub/sub, or in-process). */
   pubsub: PubSub;
+  /** Read replicas with read-your-writes (DATABASE_READ_URL), or null: everything on the primary. */
+  reads: ReadRouting | null;
 }
 
 /** The authenticated caller, resolved from a Bearer token or the session cookie. */
@@ -44,6 +47,11 @@ export interface Context {
   resHeaders: Headers;
   /** Set by the session middleware (viewerProcedure / authedProcedure). */
   session: SessionInfo | null;
+  /**
+   * Users whose writes this request made (the caller of a mutation; a user who just registered or
+   * signed in). With replicas, their next reads wait for a replica that has these writes.
+   */
+  writers: Set<string>;
 }
 
 export function createContext(
@@ -59,5 +67,6 @@ export function createContext(
     req: request.req,
     resHeaders: request.resHeaders,
     session: null,
+    writers: new Set(),
   };
 }

@@ -1,6 +1,7 @@
 // tRPC instance, the error formatter and the procedure tiers every router builds on.
 import { initTRPC } from "@trpc/server";
 import { z, ZodError } from "zod";
+import { FlooredCache } from "../db/replica-cache";
 import { AppError, toTRPCError } from "../lib/errors";
 import { isSameOriginRequest, readCredential } from "../modules/auth/cookies";
 import { resolveSession } from "../modules/auth/session.service";
@@ -65,13 +66,40 @@ const withSession = t.middleware(async ({ ctx, type, next }) => {
     if (credential.source === "cookie" && type === "mutation" && !isSameOriginRequest(ctx.req, ctx.deps.env)) {
       throw new AppError("FORBIDDEN", "Cross-site request refused", { appCode: "CSRF" });
     }
+    // Always on the primary: the row may be seconds old, and its sliding renewal is a write.
     const resolved = await resolveSession(ctx.db, credential.token, ctx.deps.env.SESSION_TTL_DAYS);
     if (resolved) session = { ...resolved, source: credential.source };
     else if (credential.source === "bearer") {
       throw new AppError("UNAUTHORIZED", "Session is invalid or expired", { appCode: "SESSION_INVALID" });
     }
   }
+  if (type === "mutation" && session) ctx.writers.add(session.userId);
+  if (type === "query" && ctx.deps.reads) {
+    const route = await ctx.deps.reads.route(session?.userId ?? null);
+    if (route.source === "replica") {
+      const cache = ctx.deps.cache instanceof FlooredCache ? ctx.deps.cache.forReplicaRead(route.replayLsn) : ctx.deps.cache;
+      return next({ ctx: { ...ctx, session, db: route.db, deps: { ...ctx.deps, cache } } });
+    }
+  }
   return next({ ctx: { ...ctx, session } });
+});
+
+/**
+ * After a successful mutation, remembers the primary's WAL position for each user who wrote, so
+ * their next reads go to a replica only once it has replayed these writes (src/db/replicas.ts).
+ * The write has committed by then: a failure here is logged, never turned into an error response.
+ */
+const trackWrites = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  const reads = ctx.deps.reads;
+  if (type === "mutation" && result.ok && reads && ctx.writers.size > 0) {
+    await Promise.all(
+      [...ctx.writers].map((userId) =>
+        reads.noteWrite(userId).catch((error) => ctx.log.warn({ err: error }, "could not record the write position")),
+      ),
+    );
+  }
+  return result;
 });
 
 const requireSession = t.middleware(({ ctx, next }) => {
@@ -80,7 +108,7 @@ const requireSession = t.middleware(({ ctx, next }) => {
 });
 
 /** No session needed or read (health, register, login). */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(mapErrors).use(trackWrites);
 /** Anyone; `ctx.session` is the caller when signed in (reads that depend on who is looking). */
 export const viewerProcedure = publicProcedure.use(withSession);
 /** Signed-in callers only; `ctx.session` is non-null. */

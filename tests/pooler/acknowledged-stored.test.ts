@@ -115,7 +115,7 @@ describe.skipIf(!canRunConcurrently)(`acknowledged = stored ${throughPooler ? "t
     // Look every acknowledged write up on the server itself.
     const missing: Ack[] = [];
     for (const ack of acks) {
-      let rows: unknown[];
+      let rows: readonly unknown[];
       if (ack.kind === "register") rows = await direct`SELECT 1 FROM users WHERE id = ${ack.userId} AND username = ${ack.username}`;
       else if (ack.kind === "post") rows = await direct`SELECT 1 FROM posts WHERE id = ${ack.postId} AND user_id = ${ack.authorId}`;
       else if (ack.kind === "like") rows = await direct`SELECT 1 FROM post_interactions WHERE post_id = ${ack.postId} AND user_id = ${ack.userId} AND type = 'like'`;

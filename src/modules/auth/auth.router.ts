@@ -10,8 +10,10 @@ import { revokeSession, revokeUserSessions } from "./session.service";
 
 const meta = (ctx: Context): auth.ClientMeta => ({ ip: ctx.clientIp, userAgent: ctx.req.headers.get("user-agent") });
 
+/** Signs the new session in: a cookie, and the user's next reads see what this call wrote. */
 function setSessionCookie(ctx: Context, result: auth.AuthResult) {
   ctx.resHeaders.append("Set-Cookie", sessionCookie(ctx.deps.env, result.token, ctx.deps.env.SESSION_TTL_DAYS * 86_400));
+  ctx.writers.add(result.user.id);
   return result;
 }
 
