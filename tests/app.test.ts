@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../src/trpc/router";
 import type { RunningServer } from "../src/server";
 import { createTestDatabase, type TestDatabase } from "./helpers/db";
 import { rpc, startTestServer } from "./helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 let s: RunningServer;

@@ -2,12 +2,14 @@
 // background jobs run. A job runner that held the only connection in its lock transaction while
 // the job queried the pool once hung every request from the first tick on; this runs on PGlite
 // whatever TEST_DATABASE_URL says, because that is the set-up a new developer gets.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { openPglite } from "../src/db/client";
 import { allJobs } from "../src/jobs";
 import { runJobOnce } from "../src/jobs/runner";
 import { rpc, startTestServer } from "./helpers/server";
 import type { RunningServer } from "../src/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let app: RunningServer;
 

@@ -1,10 +1,12 @@
 // ON DELETE behaviour: removing a user, a post, a comment (and the smaller parents) takes every
 // dependent row with it, the counters of surviving rows follow, and a referenced subscription
 // tier cannot be deleted.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type postgres from "postgres";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createUser, follow, type TestUser } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 // Creating the database (PGlite: migrating in memory) can take seconds on a loaded machine.
 const HOOK_TIMEOUT = 30_000;

@@ -3,9 +3,11 @@
 // advisory lock every worker must share before writing) holds the workers until all of them are
 // connected and waiting, then releases them together, so the writes genuinely overlap.
 // Needs PostgreSQL (PGlite has a single session): skipped otherwise.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import postgres from "postgres";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 // Creating the database (PGlite: migrating in memory) can take seconds on a loaded machine.
 const HOOK_TIMEOUT = 30_000;
@@ -14,18 +16,21 @@ const POOL = 50;
 const GATE = 77_001; // advisory lock key of the starting gun
 
 let t: TestDatabase;
-let sql: postgres.Sql; // the harness pool (20 connections): setup, checks, the gun's controller
+let sql: postgres.Sql; // 20 direct connections: setup, checks, the gun's controller
 let wide: postgres.Sql; // POOL connections for the workers
 
 beforeAll(async () => {
   if (!canRunConcurrently) return;
   t = await createTestDatabase();
-  sql = t.sql;
-  wide = postgres(t.url!, { max: POOL, onnotice: () => {}, idle_timeout: 5 });
+  // The gun is a session-level advisory lock and needs POOL simultaneous server connections: these
+  // tests of the database's own triggers talk to the server directly, never through a pooler.
+  sql = postgres(t.directUrl!, { max: 20, onnotice: () => {}, idle_timeout: 5 });
+  wide = postgres(t.directUrl!, { max: POOL, onnotice: () => {}, idle_timeout: 5 });
 }, HOOK_TIMEOUT);
 afterAll(async () => {
   if (!canRunConcurrently) return;
   await wide.end({ timeout: 5 });
+  await sql.end({ timeout: 5 });
   await t.close();
 }, HOOK_TIMEOUT);
 

@@ -2,10 +2,12 @@
 // migrations: for each one, rows that pass and rows that fail with the exact SQLSTATE and, where
 // PostgreSQL reports one, the constraint's name. A final test compares the covered names with the
 // catalog, so a constraint added by a future migration without a test here fails the suite.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type postgres from "postgres";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createUser, type TestPost, type TestUser } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 // Creating the database (PGlite: migrating in memory) can take seconds on a loaded machine.
 const HOOK_TIMEOUT = 30_000;
@@ -680,6 +682,18 @@ check("mail_outbox", "mail_outbox_attempts_positive",
   [0, 3].map((attempts) => () =>
     sql`INSERT INTO mail_outbox (to_address, subject, body_text, attempts) VALUES ('a@b.test', 's', 'b', ${attempts})`),
   [() => sql`INSERT INTO mail_outbox (to_address, subject, body_text, attempts) VALUES ('a@b.test', 's', 'b', -1)`]);
+let jobSeq = 0;
+const insertJob = (cols: { every?: number; lockedBy?: string | null; lockedUntil?: string | null; runs?: number; failures?: number }) => () =>
+  sql`INSERT INTO job_schedule (name, every_ms, locked_by, locked_until, runs, failures)
+      VALUES (${`job-${++jobSeq}`}, ${cols.every ?? 1000}, ${cols.lockedBy ?? null}, ${cols.lockedUntil ?? null},
+              ${cols.runs ?? 0}, ${cols.failures ?? 0})`;
+check("job_schedule", "job_schedule_every_positive", [insertJob({ every: 1 })], [insertJob({ every: 0 }), insertJob({ every: -5 })]);
+check("job_schedule", "job_schedule_lease_complete",
+  [insertJob({}), insertJob({ lockedBy: "w1", lockedUntil: "2030-01-01T00:00:00Z" })],
+  [insertJob({ lockedBy: "w1" }), insertJob({ lockedUntil: "2030-01-01T00:00:00Z" })]);
+check("job_schedule", "job_schedule_counts_positive",
+  [insertJob({ runs: 0, failures: 0 }), insertJob({ runs: 7, failures: 2 })],
+  [insertJob({ runs: -1 }), insertJob({ failures: -1 })]);
 
 // ---------------------------------------------------------------------------------------------
 // the tests

@@ -4,7 +4,7 @@
 // columns, column types, nullability and defaults, enum values, primary/unique/foreign-key/check
 // constraints (checks by name only) and indexes (name, uniqueness, method, partial or not).
 // schema_migrations belongs to the migrator and is not mirrored.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { is, SQL, sql } from "drizzle-orm";
 import {
   bigint,
@@ -21,6 +21,8 @@ import {
 } from "drizzle-orm/pg-core";
 import * as schema from "../../src/db/schema";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const IGNORED_TABLES = new Set(["schema_migrations"]);
 

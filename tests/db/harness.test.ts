@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import postgres from "postgres";
 import { env } from "../../src/env";
 import { createTestDatabase, canRunConcurrently, type TestDatabase } from "../helpers/db";
 import { loadMigrations, migrate, pendingMigrations } from "../../src/db/migrate";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 beforeAll(async () => { t = await createTestDatabase(); });

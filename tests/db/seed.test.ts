@@ -1,7 +1,7 @@
 // The development seed: the spec's distribution (accounts, the exact post mix, storage spread,
 // social graph, interactions, feeds, sections, messaging), counters and friendships derived by the
 // triggers, every stored config valid, and a second run replacing the first with identical data.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type postgres from "postgres";
 import { verifyPassword } from "../../src/modules/auth/password";
 import { sql as dsql } from "drizzle-orm";
@@ -15,6 +15,8 @@ import {
 } from "../../src/db/seed";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createUser, follow } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 // Creating the database (PGlite: migrating in memory), argon2 and the seed itself take seconds.
 const HOOK_TIMEOUT = 60_000;

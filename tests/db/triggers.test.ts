@@ -1,10 +1,12 @@
 // Trigger behaviour, one connection at a time: updated_at, the new-user bootstrap, the post
 // counters (likes, comments/replies with soft delete, reposts), storage accounting and its
 // breakdown, the zero floor of every counter, and friendships following mutual follows.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type postgres from "postgres";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createUser, follow, type TestUser } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 // Creating the database (PGlite: migrating in memory) can take seconds on a loaded machine.
 const HOOK_TIMEOUT = 30_000;

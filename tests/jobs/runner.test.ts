@@ -4,7 +4,7 @@
 // up; long jobs keep their lease by heartbeat; no transaction is open while a job runs; a failing
 // job records its error, backs off and does not stop the runner. Last, the same runner on an
 // embedded PGlite (one connection) lets queries through while a job is in flight.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { sql } from "drizzle-orm";
 import { connectPostgres, openPglite, type Database } from "../../src/db/client";
 import { migrate } from "../../src/db/migrate";
@@ -21,6 +21,8 @@ import {
 } from "../../src/jobs/runner";
 import type { AppDeps } from "../../src/trpc/context";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 const pools: Database[] = [];

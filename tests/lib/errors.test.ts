@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { AppError, toTRPCError } from "../../src/lib/errors";
 import { transaction } from "../../src/db/transaction";
 import { createTestDatabase, canRunConcurrently, type TestDatabase } from "../helpers/db";
 import { createUser } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 beforeAll(async () => { t = await createTestDatabase(); });

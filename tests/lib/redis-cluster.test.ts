@@ -3,7 +3,7 @@
 // by slot), rate limits, pub/sub across two clients, a fail-fast client when no node answers, and
 // one full server (register → follow → post.create → feed.home). Keys live under a random prefix and
 // are removed from every master at the end. Unset: every test here is skipped, saying so.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import { Cluster } from "ioredis";
@@ -14,6 +14,8 @@ import { createPubSub } from "../../src/lib/pubsub";
 import { createRateLimits } from "../../src/lib/rate-limit";
 import { connectRedis, keySlot, type RedisHandle } from "../../src/lib/redis";
 import { callersOf, ok, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const NODES = processEnv.TEST_REDIS_CLUSTER_NODES;
 const SKIP_REASON = "TEST_REDIS_CLUSTER_NODES unset: Redis Cluster tests skipped (`.ci/redis-cluster.sh start`, then TEST_REDIS_CLUSTER_NODES=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003)";

@@ -2,12 +2,14 @@
 // login, logout, password change / reset, email verification, session storage and expiry,
 // the session cookie and its CSRF/Origin rules, and login throttling (also through batches and
 // with a rotating X-Forwarded-For).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createHash } from "node:crypto";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createSessionToken, createUser, createUserWithToken, TEST_PASSWORD } from "../helpers/factories";
 import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 let s: RunningServer;

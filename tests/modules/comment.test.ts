@@ -1,9 +1,11 @@
 // Comments over HTTP: nested replies (a parent must belong to the same post), comment.list (top
 // level, newest first, keyset), comment.replies (oldest first), deletion by the comment's or the
 // post's author only, exact counters, content validation, and the visibility of the post.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { block, createPost } from "../helpers/factories";
 import { type Authed, callersOf, expectError, ok, useServer, walkPages } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -1,9 +1,11 @@
 // Pure unit tests for the profile custom-CSS sanitizer: a corpus of known attacks plus positive cases.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import * as csstree from "css-tree";
 import type { CssNode, WalkContext } from "css-tree";
 import { AppError } from "../../src/lib/errors";
 import { CUSTOM_CSS_MAX_BYTES, sanitizeCustomCss, type SanitizeOptions } from "../../src/modules/user/custom-css";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const SCOPE = "vrss-profile-42";
 const S = `.${SCOPE}`;

@@ -1,11 +1,13 @@
 // The home timeline has two strategies (per-author LATERAL merge, and a global newest-first window
 // for large follow sets, with a fallback when the window cannot prove a page). Whatever the
 // strategy, a viewer must get exactly the same pages.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sql } from "drizzle-orm";
 import { authorTimeline, homeAuthorsSql, timelineTuning } from "../../src/modules/feed/feed.timeline";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createUser } from "../helpers/factories";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 let t: TestDatabase;
 let viewer: string;

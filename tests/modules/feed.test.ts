@@ -2,10 +2,12 @@
 // feed.home (timeline engine, visibility, keyset paging, read-your-writes), feed.discover, and
 // custom feeds (CRUD, normalized filters, every filter type/operator, groups, sorts, validation,
 // visibility and cache invalidation). Each describe gets its own database, so exact id lists hold.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { TestDatabase } from "../helpers/db";
 import { createPost, createUser, createUserWithToken, follow, type TestPost, type TestUser } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 function expectError(res: RpcResult, code: string, status: number, appCode?: string) {
   expect({ status: res.status, code: res.body?.error?.data?.code }).toEqual({ status, code });

@@ -1,8 +1,10 @@
 // Lists over HTTP: CRUD and membership (owner only), readability (public to all who may see the
 // owner, private to the owner, NOT_FOUND otherwise), and list.posts as the members' timeline.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createPost, createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -9,7 +9,7 @@
 // (MediaStore.enforcesPresignedConditions is false): a client can PUT more bytes, or another
 // Content-Type, than it declared. Real S3 would refuse such a PUT; here the server-side checks in
 // confirmUpload are what catch it, and these tests exercise exactly those checks.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import sharp from "sharp";
 import { cleanupOrphanedMedia, expireReservations } from "../../src/jobs/media-jobs";
 import type { MediaStore } from "../../src/lib/s3";
@@ -19,6 +19,8 @@ import type { RunningServer } from "../../src/server";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createPost } from "../helpers/factories";
 import { type Authed, callersOf, ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const MB = 1024 * 1024;
 const FREE_QUOTA = 52_428_800;

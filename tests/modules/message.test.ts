@@ -3,7 +3,7 @@
 // read markers and unread counts, one unread notification per conversation, participant-only
 // access, and live delivery over server-sent events (tRPC httpSubscriptionLink): across two
 // server instances sharing Redis, nothing for non-participants, and replay on reconnection.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { env as processEnv } from "../../src/env";
@@ -11,6 +11,8 @@ import type { AppRouter } from "../../src/trpc/router";
 import { canRunConcurrently } from "../helpers/db";
 import { block, createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, startTestServer, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

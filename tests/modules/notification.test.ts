@@ -2,9 +2,11 @@
 // mention, with a title per type and a link to the post or the actor; never for one's own action,
 // never from a blocked or muted actor; a like notifies once per actor and post. Reading:
 // notification.list (keyset, unreadOnly), unreadCount, markRead (own ids only), markAllRead.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createPost } from "../helpers/factories";
 import { type Authed, callersOf, expectError, ok, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -3,12 +3,14 @@
 // soft delete and the 30-day restore window, rendered HTML, tags and mentions, post.get's view,
 // listByUser keyset paging, view counting, the scheduler under racing ticks, exact counters under
 // concurrency, and the content jobs (counter reconciliation, purge of old soft-deleted rows).
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { purgeSoftDeletedContent, reconcileCounters } from "../../src/jobs/content-jobs";
 import { publishDueScheduledPosts } from "../../src/modules/post/post.scheduler";
 import { canRunConcurrently, type TestDatabase } from "../helpers/db";
 import { addMedia, createPost, createUpload, createUser, createUserWithToken, follow } from "../helpers/factories";
 import { type Authed, callersOf, expectError, ok, rpc, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 type Kind = "image" | "gif" | "video" | "audio";
 

@@ -2,9 +2,11 @@
 // per-type config validation (a `feed` section uses the custom-feed filter schema), ordering,
 // content items, owner-only writes (someone else's section or item is NOT_FOUND and untouched),
 // and section.list under the profile visibility policy.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createUserWithToken, follow } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

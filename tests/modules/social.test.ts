@@ -2,9 +2,11 @@
 // friendships on mutual follow, followers / following / friends lists (keyset, profile
 // visibility), blocks (follows and friendship removed both ways, no re-follow until unblocked),
 // mutes, and the caller's own blocked / muted lists.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { type TestUser } from "../helpers/factories";
 import { type Authed, callersOf, expectError, ok, useServer, walkPages } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -3,7 +3,7 @@
 // (upgrade, downgrade below usage, same tier, unknown tier), subscription.cancel (grace), the
 // expire-grace-periods and reconcile-storage jobs, the 80% / 95% warnings (once per crossing) and
 // concurrent changes for one user.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { reconcileStorage, reconcileStorageJob, expireGracePeriodsJob } from "../../src/jobs/storage-jobs";
 import { runJobOnce } from "../../src/jobs/runner";
 import { checkStorageWarnings, expireGracePeriods, QUOTA_REDUCED_CONTENT } from "../../src/modules/storage/storage.service";
@@ -12,6 +12,8 @@ import type { AppDeps } from "../../src/trpc/context";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createPost, createUpload, createUserWithToken, type TestUser } from "../helpers/factories";
 import { ok, rpc, type RpcResult, startTestServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 type Authed = TestUser & { token: string };
 

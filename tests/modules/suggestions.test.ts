@@ -1,8 +1,10 @@
 // social.suggestions over HTTP: friends of friends ranked by mutual-friend count (ties by id),
 // never the caller, accounts they follow, blocked pairs or suspended accounts; keyset paging.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
 import { rpc, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -2,9 +2,11 @@
 // policy (public / followers / private × anonymous / stranger / follower / owner, blocks, account
 // status), what another user's view never contains, user.search (prefix, literal wildcards,
 // keyset pagination, hidden accounts), the owner's updates with their validation, and user.delete.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createPost, createSessionToken, createUpload, createUser, createUserWithToken, follow, TEST_PASSWORD } from "../helpers/factories";
 import { ok, rpc, type RpcResult, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 

@@ -8,7 +8,7 @@
 // Bearer token is UNAUTHORIZED, asserted separately), so that viewer's row of the table calls the
 // services directly with the owner's id: even the author's own identity sees nothing of a
 // suspended account.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { MemoryCache } from "../../src/lib/cache";
 import { AppError } from "../../src/lib/errors";
 import { createComment } from "../../src/modules/comment/comment.service";
@@ -18,6 +18,8 @@ import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { block, createPost, createSessionToken, createUser, follow, type TestUser } from "../helpers/factories";
 import { rpc, type RpcResult, startTestServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const STATUSES = ["published", "draft", "scheduled", "deleted"] as const;
 const PROFILES = ["public", "followers", "private", "suspended"] as const;

@@ -4,13 +4,15 @@
 // fails: postgres.js meets "prepared statement … does not exist", retries inside the aborted
 // transaction, and the COMMIT silently rolls back while the request answers 200.
 // Every acknowledged write is then looked up on the server directly, never through the pooler.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import postgres from "postgres";
 import { connectPostgres, type Database } from "../../src/db/client";
 import { env } from "../../src/env";
 import type { RunningServer } from "../../src/server";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { rpc, startTestServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const throughPooler = Boolean(env.TEST_POOLER_URL);
 if (!throughPooler) console.warn("[pooler] TEST_POOLER_URL unset: the acknowledged = stored test runs on a direct connection");

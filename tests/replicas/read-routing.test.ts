@@ -2,7 +2,7 @@
 // routing, read-your-writes while the replica's replay is paused (pg_wal_replay_pause), cache fills
 // that must not come from a replica older than their version, lag and outage fallback, and a server
 // pointed at the replica itself.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import postgres from "postgres";
 import { connectPostgres } from "../../src/db/client";
 import { parseLsn } from "../../src/db/lsn-store";
@@ -11,6 +11,8 @@ import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createUserWithToken } from "../helpers/factories";
 import { expectError, ok, rpc, startTestServer, type Authed } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const replicaServer = env.TEST_REPLICA_URL;
 if (!replicaServer) console.warn("[replicas] TEST_REPLICA_URL unset: read-replica tests skipped (bash .ci/replica.sh start)");
