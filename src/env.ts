@@ -57,6 +57,10 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_PUBLIC_URL: optionalString,
+  /** Apply the bucket's CORS rule (ALLOWED_ORIGINS) at start on a real S3 (needs s3:PutBucketCORS). */
+  S3_CONFIGURE_BUCKET: flag,
+  /** The embedded store's fixed loopback port (0 = any free port; its objects are served under /media either way). */
+  S3_EMBEDDED_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Origins allowed to make cookie-authenticated mutations (comma separated). */
   ALLOWED_ORIGINS: z
     .string()
@@ -100,6 +104,14 @@ const envSchema = z.object({
   TEST_REPLICA_URL: optionalString,
   /** Test harness: Redis Cluster seed nodes (comma separated host:port). */
   TEST_REDIS_CLUSTER_NODES: optionalString,
+  /** Test harness: a real S3 (Ceph RGW in CI, .ci/ceph-rgw.sh) for the strict media lane. */
+  TEST_S3_ENDPOINT: optionalString,
+  TEST_S3_BUCKET: z.string().default("vrss-media"),
+  TEST_S3_REGION: z.string().default("us-east-1"),
+  TEST_S3_ACCESS_KEY_ID: optionalString,
+  TEST_S3_SECRET_ACCESS_KEY: optionalString,
+  /** Test harness: a Chromium binary for browser tests (default /usr/bin/chromium when present). */
+  TEST_CHROMIUM_PATH: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
