@@ -72,3 +72,37 @@ describe("transaction()", () => {
     expect(attempts).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("database outages are retryable 503s, never a 500 or a success", () => {
+  test("25006 (a write on a read-only transaction) → SERVICE_UNAVAILABLE / DATABASE_READ_ONLY with Retry-After", async () => {
+    const error = await t.sql.begin(async (tx) => {
+      await tx`SET TRANSACTION READ ONLY`;
+      return tx`INSERT INTO users (username, email, password_hash) VALUES ('ro_user', 'ro@x.test', 'h')`.then(() => null, (e) => e);
+    }).catch((e) => e);
+    expect((error as { code?: string }).code).toBe("25006");
+    const mapped = toTRPCError(error);
+    expect(mapped.code).toBe("SERVICE_UNAVAILABLE");
+    expect((mapped.cause as AppError).appCode).toBe("DATABASE_READ_ONLY");
+    expect((mapped.cause as AppError).details).toEqual({ retryAfterSeconds: 1 });
+  });
+
+  test("a refused connection (postgres.js ECONNREFUSED) → SERVICE_UNAVAILABLE / DATABASE_UNAVAILABLE", async () => {
+    const { connectPostgres } = await import("../../src/db/client");
+    const dead = connectPostgres("postgres://postgres@127.0.0.1:1/none", { max: 1 });
+    try {
+      const error = await dead.db.execute(sql`SELECT 1`).then(() => null, (e) => e);
+      const mapped = toTRPCError(error);
+      expect(mapped.code).toBe("SERVICE_UNAVAILABLE");
+      expect((mapped.cause as AppError).appCode).toBe("DATABASE_UNAVAILABLE");
+    } finally {
+      await dead.close();
+    }
+  });
+
+  test("PgBouncer's own failures (08P01) and too many connections (53300) → SERVICE_UNAVAILABLE", () => {
+    for (const code of ["08P01", "08006", "53300", "57P01", "57P03"]) {
+      const pgError = Object.assign(new Error("pooler says no"), { name: "PostgresError", code });
+      expect(toTRPCError(pgError).code).toBe("SERVICE_UNAVAILABLE");
+    }
+  });
+});
