@@ -11,8 +11,13 @@
 #   scripts/topology.sh up       create/start whatever is missing (idempotent), print the URLs
 #   scripts/topology.sh status   state of every component
 #   scripts/topology.sh down     stop what `up` started, drop the two vrss_* clusters, remove the state dir
+#   scripts/topology.sh restart-apps   restart only the two VRSS processes (new code or settings)
 #
 # State (pids, logs, configs, s3 objects) lives in TOPOLOGY_DIR (default /tmp/vrss-topology).
+# TOPOLOGY_APP_DB=pooler (default) gives the VRSS processes DATABASE_URL through PgBouncer;
+# TOPOLOGY_APP_DB=primary points them at the primary directly (to tell pooler problems from others).
+# TOPOLOGY_REGISTER_PER_IP raises the registration limit per address (default 100000: the
+# benchmark registers every account from 127.0.0.1).
 # Run as root (pg_createcluster, runuser). Never touches the machine's main cluster or Redis on 6379:
 # every process it stops is one whose pid it recorded and whose command line it recognises.
 set -euo pipefail
@@ -275,7 +280,7 @@ PORT=$1
 HOST=127.0.0.1
 NODE_ENV=production
 LOG_LEVEL=warn
-DATABASE_URL=$POOLER_URL
+DATABASE_URL=$([[ ${TOPOLOGY_APP_DB:-pooler} == primary ]] && echo "$PRIMARY_URL" || echo "$POOLER_URL")
 DATABASE_MIGRATE_URL=$PRIMARY_URL
 DATABASE_READ_URL=$REPLICA_URL
 DATABASE_POOL_MAX=10
@@ -325,7 +330,8 @@ print_urls() {
   cat <<EOF
 
 VRSS local production topology (state in $DIR)
-  app (through PgBouncer)   http://127.0.0.1:${APP_PORTS[0]}/api/rpc   http://127.0.0.1:${APP_PORTS[1]}/api/rpc
+  app                       http://127.0.0.1:${APP_PORTS[0]}/api/rpc   http://127.0.0.1:${APP_PORTS[1]}/api/rpc
+                            DATABASE_URL=$(grep '^DATABASE_URL=' "$DIR/app-${APP_PORTS[0]}/env" | cut -d= -f2-)
   primary (direct)          $PRIMARY_URL
   replica (hot standby)     $REPLICA_URL
   pgbouncer (transaction)   $POOLER_URL     admin: psql -h 127.0.0.1 -p $PGBOUNCER_PORT -U postgres pgbouncer
@@ -406,9 +412,17 @@ cmd_status() {
   done
 }
 
+# Restart only the VRSS processes (new code or new TOPOLOGY_* settings), the rest keeps running.
+cmd_restart_apps() {
+  local port
+  for port in "${APP_PORTS[@]}"; do stop_pid "$DIR/app-$port/app.pid" src/index.ts "vrss :$port"; done
+  up_apps
+}
+
 case ${1:-} in
   up) cmd_up ;;
+  restart-apps) cmd_restart_apps ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status   (state dir: \$TOPOLOGY_DIR, default /tmp/vrss-topology)" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|restart-apps   (state dir: \$TOPOLOGY_DIR, default /tmp/vrss-topology)" >&2; exit 2 ;;
 esac
