@@ -43,6 +43,8 @@ const { values: opt } = parseArgs({
     "max-requests": { type: "string", default: "20000" },
     "read-seconds": { type: "string", default: "10" },
     "read-max-requests": { type: "string", default: "40000" },
+    /** The 1-process and N-process read phases alternate this many times (noise on a shared machine). */
+    "read-rounds": { type: "string", default: "2" },
     "max-users": { type: "string", default: "300" },
     database: { type: "string", default: "postgres://postgres@127.0.0.1:5440/vrss" },
     replica: { type: "string" },
@@ -57,6 +59,7 @@ const CONCURRENCY = Number(opt.concurrency);
 const MAX_REQUESTS = Number(opt["max-requests"]);
 const READ_SECONDS = Number(opt["read-seconds"]);
 const READ_MAX_REQUESTS = Number(opt["read-max-requests"]);
+const READ_ROUNDS = Math.max(1, Number(opt["read-rounds"]));
 const MAX_USERS = Number(opt["max-users"]);
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 for (const u of [...targets, opt.database!, ...(opt.replica ? [opt.replica] : [])]) {
@@ -84,6 +87,7 @@ interface KindStats {
 }
 class Stats {
   kinds = new Map<string, KindStats>();
+  cpu: { machine: number; client: number } | null = null;
   started = performance.now();
   ended = 0;
   add(kind: string, code: string, ms: number) {
@@ -156,6 +160,28 @@ async function call(
   return { status, data: status === 200 ? parsed?.result?.data : undefined, error: status === 200 ? undefined : parsed, ms };
 }
 
+/** Machine-wide CPU (from /proc/stat) and this client's own CPU, to tell a saturated machine from a bottleneck. */
+function cpuSample() {
+  let busy = 0;
+  let total = 0;
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    total = f.reduce((a, b) => a + b, 0);
+    busy = total - (f[3] ?? 0) - (f[4] ?? 0);
+  } catch {}
+  const own = process.cpuUsage();
+  return { busy, total, ownUs: own.user + own.system, at: performance.now() };
+}
+type CpuSample = ReturnType<typeof cpuSample>;
+function cpuBetween(a: CpuSample, b: CpuSample) {
+  const cores = cpus().length;
+  const wallUs = (b.at - a.at) * 1000;
+  return {
+    machine: b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : NaN,
+    /** Share of the machine's cores used by the bench client. */
+    client: wallUs > 0 ? (b.ownUs - a.ownUs) / (wallUs * cores) : NaN,
+  };
+}
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
 
 // ------------------------------------------------------------------------------------ the world
@@ -309,6 +335,7 @@ async function readOne(stats: Stats, base: string): Promise<void> {
 async function drive(stats: Stats, seconds: number, maxRequests: number, op: () => Promise<void>): Promise<void> {
   const until = performance.now() + seconds * 1000;
   let issued = 0;
+  const cpu0 = cpuSample();
   stats.started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -319,6 +346,7 @@ async function drive(stats: Stats, seconds: number, maxRequests: number, op: () 
     }),
   );
   stats.ended = performance.now();
+  stats.cpu = cpuBetween(cpu0, cpuSample());
 }
 
 // ------------------------------------------------------------------------------------ setup
@@ -587,7 +615,7 @@ interface ReadRun {
   stats: Stats;
 }
 const readRuns: ReadRun[] = [];
-const readSets = targets.length > 1 ? [[targets[0]!], targets] : [targets];
+const readSets = Array.from({ length: READ_ROUNDS }, () => (targets.length > 1 ? [[targets[0]!], targets] : [targets])).flat();
 for (const set of readSets) {
   log(`read mix: ${READ_SECONDS}s through ${set.length} process(es)`);
   const warm = new Stats();
@@ -670,6 +698,16 @@ const [counterRow] = await primary<{ bad: number }[]>`
   WHERE p.id = ANY(${big(touched)}::bigint[])
     AND p.likes_count <> (SELECT count(*) FROM post_interactions i WHERE i.post_id = p.id AND i.type = 'like')`;
 const counterMismatches = counterRow!.bad;
+const readyAtEnd = await Promise.all(
+  targets.map(async (base) => {
+    try {
+      const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(3_000) });
+      return `${res.status}`;
+    } catch {
+      return "no answer within 3 s";
+    }
+  }),
+);
 const [replication] = await primary<{ state: string | null; replay_lag: string | null }[]>`
   SELECT state, replay_lag::text FROM pg_stat_replication LIMIT 1`;
 
@@ -727,6 +765,9 @@ md.push("");
 md.push(`### Mixed workload (${fmt(mixed.elapsed())} s, ${CONCURRENCY} concurrent clients, round-robin over ${procs} process${procs > 1 ? "es" : ""})`);
 md.push("");
 md.push(kindTable(mixed));
+md.push("");
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${(x * 100).toFixed(0)}%`);
+md.push(`CPU during the phase: machine ${pct(mixed.cpu?.machine)} busy, of which the bench client ${pct(mixed.cpu?.client)}.`);
 md.push("");
 if (replicaBefore && replicaAfter) {
   md.push(
@@ -803,23 +844,26 @@ else {
   );
 }
 md.push("");
-md.push(`### Read-mix throughput (${READ_SECONDS} s each, ${CONCURRENCY} concurrent clients; 40% feed.home, 30% post.get, 15% user.get, 15% post.listByUser)`);
+md.push(`### Read-mix throughput (${READ_SECONDS} s per phase, ${CONCURRENCY} concurrent clients, round-robin; 40% feed.home, 30% post.get, 15% user.get, 15% post.listByUser)`);
 md.push("");
-md.push("| processes | requests | req/s | p50 ms | p99 ms | non-200 |");
-md.push("| ---: | ---: | ---: | ---: | ---: | ---: |");
+md.push("| processes | requests | req/s | p50 ms | p99 ms | non-200 | machine CPU busy | of it the bench client |");
+md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of readRuns) {
   const all = [...r.stats.kinds.values()].flatMap((k) => k.ms).sort((a, b) => a - b);
   const bad = [...r.stats.kinds.values()].reduce((s, k) => s + [...k.codes.entries()].filter(([c]) => c !== "200").reduce((t, [, n]) => t + n, 0), 0);
-  md.push(`| ${r.processes} | ${all.length} | ${fmt(all.length / r.stats.elapsed())} | ${fmt(percentile(all, 0.5), 2)} | ${fmt(percentile(all, 0.99), 2)} | ${bad} |`);
+  md.push(`| ${r.processes} | ${all.length} | ${fmt(all.length / r.stats.elapsed())} | ${fmt(percentile(all, 0.5), 2)} | ${fmt(percentile(all, 0.99), 2)} | ${bad} | ${pct(r.stats.cpu?.machine)} | ${pct(r.stats.cpu?.client)} |`);
 }
-if (readRuns.length === 2) {
-  const rps = readRuns.map((r) => r.stats.total / r.stats.elapsed());
+if (targets.length > 1) {
+  const rate = (n: number) => {
+    const runs = readRuns.filter((r) => r.processes === n);
+    return runs.reduce((s, r) => s + r.stats.total, 0) / runs.reduce((s, r) => s + r.stats.elapsed(), 0);
+  };
   md.push("");
-  md.push(`${readRuns[1]!.processes} processes vs 1: **${fmt(rps[1]! / rps[0]!, 2)}×** the read throughput.`);
+  md.push(`${procs} processes vs 1 over ${READ_ROUNDS} alternating round(s): ${fmt(rate(procs))} vs ${fmt(rate(1))} req/s, **${fmt(rate(procs) / rate(1), 2)}×** the read throughput.`);
 }
-for (const r of readRuns) {
+for (const [i, r] of readRuns.entries()) {
   md.push("");
-  md.push(`<details><summary>read mix through ${r.processes} process${r.processes > 1 ? "es" : ""}, per kind</summary>`);
+  md.push(`<details><summary>read mix round ${Math.floor(i / (targets.length > 1 ? 2 : 1)) + 1} through ${r.processes} process${r.processes > 1 ? "es" : ""}, per kind</summary>`);
   md.push("");
   md.push(kindTable(r.stats, readMixKinds));
   md.push("");
@@ -828,7 +872,8 @@ for (const r of readRuns) {
 md.push("");
 md.push(
   `Replication at the end: ${replication ? `${replication.state}, replay_lag ${replication.replay_lag ?? "0"}` : "no replica connected"}. ` +
-    `/ready at the start: ${readyInfo.map((r, i) => `${short(targets[i]!)} ${JSON.stringify(r.replicas ?? r.status)}`).join("; ")}.`,
+    `/ready at the start: ${readyInfo.map((r, i) => `${short(targets[i]!)} ${JSON.stringify(r.replicas ?? r.status)}`).join("; ")}; ` +
+    `at the end: ${readyAtEnd.map((r, i) => `${short(targets[i]!)} ${r}`).join(", ")}.`,
 );
 const section = md.join("\n");
 console.log("\n" + section + "\n");
