@@ -1,19 +1,99 @@
-// The Hono application: security middleware, health endpoints and the tRPC mount at /api/rpc.
-import { Hono } from "hono";
+// The Hono application: security middleware, health endpoints, the tRPC mount at /api/rpc (with CORS
+// for ALLOWED_ORIGINS) and GET /media/<key>, the media objects served from the store.
+import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { csrf } from "hono/csrf";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Server } from "bun";
 import { pendingMigrations } from "./db/migrate";
+import { AppError } from "./lib/errors";
+import { IMMUTABLE_CACHE_CONTROL, MEDIA_ROUTE, STORAGE_RETRY_AFTER_SECONDS, type MediaStore } from "./lib/s3";
+import { MIME_RULES } from "./modules/media/media.rules";
 import { createContext, type AppDeps } from "./trpc/context";
 import { appRouter } from "./trpc/router";
 
 type HonoEnv = { Bindings: { server?: Server<unknown> }; Variables: { requestId: string } };
 
 export const RPC_ENDPOINT = "/api/rpc";
+
+/** Request headers a browser client of /api/rpc may send (tRPC links, auth, tracing). */
+export const RPC_ALLOWED_HEADERS = ["content-type", "authorization", "trpc-accept", "x-trpc-source", "trpc-batch-mode", "x-request-id"];
+/** How long a browser may cache an /api/rpc preflight (Chromium caps it at 2 h). */
+export const RPC_PREFLIGHT_MAX_AGE = 7200;
+
+/**
+ * Object keys GET /media serves: the upload layout only (users/{id}/posts|profile/[thumbnails/]{name}.{ext}),
+ * one plain segment each — no "..", no empty segment, nothing outside users/.
+ */
+const MEDIA_KEY = /^users\/[0-9]{1,19}\/(?:posts|profile)\/(?:thumbnails\/)?[A-Za-z0-9_-]{1,200}\.[a-z0-9]{1,8}$/;
+/** Content types GET /media serves: the upload allow-list (WebP covers thumbnails). Anything else is 404. */
+const SERVED_TYPES = new Set(Object.keys(MIME_RULES));
+/** Response headers of the store relayed by GET /media (Content-Type is checked separately). */
+const RELAYED_HEADERS = ["content-length", "content-range", "etag", "last-modified"];
+
+/** The object key of a /media/… path, or null when it is not one we serve. */
+export function mediaKeyOfPath(pathname: string): string | null {
+  if (!pathname.startsWith(`${MEDIA_ROUTE}/`)) return null;
+  let key: string;
+  try {
+    key = pathname.slice(MEDIA_ROUTE.length + 1).split("/").map(decodeURIComponent).join("/");
+  } catch {
+    return null;
+  }
+  return MEDIA_KEY.test(key) ? key : null;
+}
+
+/** GET/HEAD /media/<key>: the object streamed from the store, ranges (206) and conditionals passed on. */
+async function serveMedia(c: Context, media: MediaStore): Promise<Response> {
+  const key = mediaKeyOfPath(new URL(c.req.url).pathname);
+  const common = { "x-content-type-options": "nosniff", "cache-control": "no-store" };
+  if (!key) return c.json({ error: "Not found" }, 404, common);
+  let upstream: Response;
+  try {
+    upstream = await media.fetchObject(key, c.req.method === "HEAD" ? "HEAD" : "GET", c.req.raw.headers);
+  } catch (error) {
+    if (error instanceof AppError && error.appCode === "STORAGE_UNAVAILABLE") {
+      return c.json({ error: "Media storage is unavailable, please retry" }, 503, { ...common, "retry-after": String(STORAGE_RETRY_AFTER_SECONDS) });
+    }
+    throw error;
+  }
+  const type = upstream.headers.get("content-type")?.split(";")[0]!.trim().toLowerCase() ?? "";
+  const found = upstream.status === 200 || upstream.status === 206 || upstream.status === 304 || upstream.status === 416;
+  // A missing key is 404 (403 too: without s3:ListBucket, S3 answers 403 for it); so is an object
+  // of a type we never serve (e.g. a pending upload stored as text/html on s3rver).
+  if (!found || (upstream.status !== 304 && upstream.status !== 416 && !SERVED_TYPES.has(type))) {
+    await upstream.body?.cancel();
+    return c.json({ error: "Not found" }, 404, common);
+  }
+  const headers = new Headers({
+    "cache-control": IMMUTABLE_CACHE_CONTROL,
+    "accept-ranges": "bytes",
+    "x-content-type-options": "nosniff",
+    // Embeddable from the frontend's origin (<img>, <video>), readable by any origin, inert as a document.
+    "cross-origin-resource-policy": "cross-origin",
+    "access-control-allow-origin": "*",
+    "content-security-policy": "default-src 'none'; sandbox",
+  });
+  if (SERVED_TYPES.has(type)) headers.set("content-type", type);
+  for (const name of RELAYED_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  if (upstream.status === 416) {
+    await upstream.body?.cancel();
+    const head = await media.head(key);
+    if (!head) return c.json({ error: "Not found" }, 404, common);
+    headers.set("cache-control", "no-store");
+    headers.delete("content-length");
+    headers.set("content-range", `bytes */${head.size}`);
+    return new Response(null, { status: 416, headers });
+  }
+  return new Response(c.req.method === "HEAD" || upstream.status === 304 ? null : upstream.body, { status: upstream.status, headers });
+}
 
 /** The socket peer; X-Forwarded-For (its last hop, the one our proxy appended) only behind TRUST_PROXY. */
 function clientAddress(req: Request, server: Server<unknown> | undefined, trustProxy: boolean): string {
@@ -30,7 +110,9 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<HonoEnv>();
 
   app.use(requestId());
-  app.use(secureHeaders());
+  // GET /media sets its own (cross-origin embeddable) resource headers; everything else gets Hono's.
+  const secure = secureHeaders();
+  app.use((c, next) => (c.req.path.startsWith(`${MEDIA_ROUTE}/`) ? next() : secure(c, next)));
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -53,6 +135,27 @@ export function createApp(deps: AppDeps) {
     }
   });
 
+  app.get(`${MEDIA_ROUTE}/*`, (c) => serveMedia(c, deps.media)); // HEAD too (Hono routes it here)
+
+  // CORS for the browser frontends in ALLOWED_ORIGINS (credentials: cookies); another origin gets no
+  // CORS header at all, and its preflight no permission. Cookie-authenticated mutations still need
+  // an allowed Origin (src/trpc/init.ts) and cross-site form posts are still refused (csrf below).
+  const allowedOrigins = new Set(env.ALLOWED_ORIGINS);
+  const rpcCors = cors({
+    origin: env.ALLOWED_ORIGINS,
+    credentials: true,
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: RPC_ALLOWED_HEADERS,
+    exposeHeaders: ["Retry-After"],
+    maxAge: RPC_PREFLIGHT_MAX_AGE,
+  });
+  app.use(`${RPC_ENDPOINT}/*`, async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin && allowedOrigins.has(origin)) return rpcCors(c, next);
+    if (c.req.method === "OPTIONS") return c.body(null, 204, { vary: "Origin" });
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  });
   app.use(
     `${RPC_ENDPOINT}/*`,
     bodyLimit({

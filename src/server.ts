@@ -15,7 +15,8 @@ import { createMailer } from "./lib/mail/mailer";
 import { createRateLimits } from "./lib/rate-limit";
 import { connectRedis } from "./lib/redis";
 import { createPubSub } from "./lib/pubsub";
-import { openMediaStore } from "./lib/s3";
+import { openMediaStore, type MediaStore } from "./lib/s3";
+import { rewriteEmbeddedMediaUrls } from "./modules/media/media.urls";
 import { allJobs } from "./jobs";
 import { formatSeedReport, isEmptyDatabase, seedDatabase } from "./db/seed";
 import { startJobs } from "./jobs/runner";
@@ -30,7 +31,16 @@ export interface RunningServer {
 export async function startServer(
   env: Env,
   log: Logger,
-  opts: { database?: Database; /** Where the embedded S3 server keeps objects (tests pass a temp dir). */ s3Dir?: string } = {},
+  opts: {
+    database?: Database;
+    /** Where the embedded S3 server keeps objects (tests pass a temp dir). */
+    s3Dir?: string;
+    /**
+     * This server's public URL, the base of the media it serves itself (GET /media): default
+     * PUBLIC_APP_URL; "listening" = the URL it listens on (tests, whose ports are random).
+     */
+    appUrl?: string | "listening";
+  } = {},
 ): Promise<RunningServer> {
   const database =
     opts.database ??
@@ -68,6 +78,26 @@ export async function startServer(
     log.info({ replicas: replicas.map((r) => r.describe) }, "read replicas (DATABASE_READ_URL)");
   }
   const baseCache = createCache(redis, env.CACHE);
+  // Listening before the media store opens: the embedded store's public URLs are this server's own
+  // (GET /media), and with PORT=0 its URL is known only now. Until the app is ready: 503.
+  let ready: ((req: Request, srv: Server<unknown>) => Response | Promise<Response>) | null = null;
+  const server = Bun.serve({
+    port: env.PORT,
+    hostname: env.HOST,
+    fetch: (req, srv) => ready?.(req, srv) ?? Response.json({ status: "starting" }, { status: 503, headers: { "retry-after": "1" } }),
+  });
+  const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}`;
+  let media: MediaStore;
+  try {
+    media = await openMediaStore(env, log, { dataDir: opts.s3Dir, appUrl: opts.appUrl === "listening" ? url : opts.appUrl });
+    if (media.kind === "embedded" && !readOnly) {
+      const changed = await rewriteEmbeddedMediaUrls(database.db, media.bucket, media.publicBaseUrl);
+      if (Object.keys(changed).length) log.info({ changed, base: media.publicBaseUrl }, "rewrote media URLs of an earlier embedded store to the current base");
+    }
+  } catch (error) {
+    await server.stop(true);
+    throw error;
+  }
   const deps: AppDeps = {
     env,
     log,
@@ -77,17 +107,12 @@ export async function startServer(
     reads,
     rateLimits: createRateLimits(env, redis),
     mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
-    media: await openMediaStore(env, log, { dataDir: opts.s3Dir }),
+    media,
     pubsub: createPubSub(redis),
   };
   const app = createApp(deps);
   const jobs = env.RUN_JOBS && !readOnly ? startJobs(deps, allJobs) : null;
-  const server = Bun.serve({
-    port: env.PORT,
-    hostname: env.HOST,
-    fetch: (req, srv) => app.fetch(req, { server: srv }),
-  });
-  const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}`;
+  ready = (req, srv) => app.fetch(req, { server: srv });
   return {
     deps,
     server,

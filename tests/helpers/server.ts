@@ -33,10 +33,35 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
   });
 }
 
-export async function startTestServer(database: TestDatabase, overrides: Record<string, string> = {}): Promise<RunningServer> {
-  // Each server gets its own embedded S3-compatible server over HTTP, in a throwaway directory.
+/** Which media store a test server uses: its own embedded s3rver, or the real S3 of TEST_S3_*. */
+export type StoreKind = "embedded" | "s3";
+
+/** The store kinds this run can test: always the embedded one; the real S3 when TEST_S3_ENDPOINT is set. */
+export const storeKinds: StoreKind[] = processEnv.TEST_S3_ENDPOINT ? ["embedded", "s3"] : ["embedded"];
+
+/** Overrides that point a test server at the real S3 of TEST_S3_* (CORS rule applied at start). */
+export function realS3Env(): Record<string, string> {
+  if (!processEnv.TEST_S3_ENDPOINT) throw new Error("TEST_S3_ENDPOINT is not set");
+  return {
+    S3_ENDPOINT: processEnv.TEST_S3_ENDPOINT,
+    S3_BUCKET: processEnv.TEST_S3_BUCKET,
+    S3_REGION: processEnv.TEST_S3_REGION,
+    S3_ACCESS_KEY_ID: processEnv.TEST_S3_ACCESS_KEY_ID ?? "",
+    S3_SECRET_ACCESS_KEY: processEnv.TEST_S3_SECRET_ACCESS_KEY ?? "",
+    S3_CONFIGURE_BUCKET: "true",
+  };
+}
+
+export async function startTestServer(
+  database: TestDatabase, overrides: Record<string, string> = {}, opts: { store?: StoreKind } = {},
+): Promise<RunningServer> {
+  // Each server gets its own embedded S3-compatible server over HTTP, in a throwaway directory
+  // (unless it is pointed at the real S3, or at some S3_ENDPOINT of the test's own).
   const s3Dir = mkdtempSync(join(tmpdir(), "vrss-s3-"));
-  return startServer(testEnv(overrides), logger.child({}, { level: "silent" }), { database, s3Dir });
+  const env = testEnv({ ...(opts.store === "s3" ? realS3Env() : {}), ...overrides });
+  // Ports are random: media served by the app itself (GET /media) gets this server's own URL as
+  // its base, unless the test names a PUBLIC_APP_URL.
+  return startServer(env, logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
 }
 
 export interface RpcResult {

@@ -12,7 +12,7 @@ import type { Db, DbOrTx } from "../../db/client";
 import { iso, one } from "../../db/query";
 import { transaction } from "../../db/transaction";
 import { AppError } from "../../lib/errors";
-import type { MediaStore } from "../../lib/s3";
+import { storageUnavailable, type MediaStore } from "../../lib/s3";
 import { checkStorageWarnings } from "../storage/storage.service";
 import { MEDIA_RULES, type PostType } from "../post/post.schema";
 import { inspectImage, SNIFF_BYTES, sniffMime } from "./media.inspect";
@@ -74,6 +74,9 @@ export async function createUpload(
       field: "sizeBytes", appCode: `${rule.kind === "gif" ? "IMAGE" : rule.kind.toUpperCase()}_TOO_LARGE`,
     });
   }
+  // A store that is down would turn this into a reservation holding quota for 30 minutes with an
+  // upload URL nobody can use: refuse it up front (a cached HEAD on the bucket, at most ~1.5 s).
+  if (!(await media.available())) throw storageUnavailable();
   const key = objectKey(userId, input.purpose, randomUUID(), rule.ext);
   const reservation = await transaction(db, async (tx) => {
     // The row lock serializes this user's reservations: no two can both pass. It is taken in its
