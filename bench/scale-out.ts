@@ -894,13 +894,15 @@ if (existsSync(opt.out!)) {
   for (const m of text.matchAll(/<!-- run:(.+?) -->\n([\s\S]*?)\n<!-- \/run:\1 -->/g)) blocks.set(m[1]!, m[2]!);
 }
 blocks.set(key, section);
+// Hand-written findings between <!-- notes --> and <!-- /notes --> survive reruns.
+const notes = existsSync(opt.out!) ? (readFileSync(opt.out!, "utf8").match(/<!-- notes -->[\s\S]*?<!-- \/notes -->/)?.[0] ?? "") : "";
 const order = (k: string) => [k.replace(/^\d+ ?/, ""), -Number(k.match(/^\d+/)?.[0] ?? 0)] as const;
 const sorted = [...blocks.entries()].sort((a, b) => {
   const [la, na] = order(a[0]);
   const [lb, nb] = order(b[0]);
   return la === lb ? na - nb : la < lb ? -1 : 1;
 });
-const out = [HEADER, ...sorted.map(([k, s]) => `<!-- run:${k} -->\n${s}\n<!-- /run:${k} -->`)].join("\n");
+const out = [HEADER, ...(notes ? [notes, ""] : []), ...sorted.map(([k, s]) => `<!-- run:${k} -->\n${s}\n<!-- /run:${k} -->`)].join("\n");
 mkdirSync(dirname(opt.out!), { recursive: true });
 writeFileSync(opt.out!, out + "\n");
 // The ledger of acknowledged writes, for anyone who wants to look a mismatch up (bench/out is git-ignored).

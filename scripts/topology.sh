@@ -53,7 +53,7 @@ psql_at() { # port db sql...
   as_postgres psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" -tA "$@"
 }
 
-cluster_exists() { [[ -d /etc/postgresql/$PG_VERSION/$1 ]]; }
+cluster_exists() { pg_lsclusters -h 2>/dev/null | awk -v n="$1" '$1 == v && $2 == n { f = 1 } END { exit !f }' v=$PG_VERSION; }
 cluster_online() { pg_lsclusters -h 2>/dev/null | awk -v n="$1" '$2 == n { print $4 }' | grep -q '^online'; }
 cluster_datadir() { pg_lsclusters -h | awk -v n="$1" '$2 == n { print $6 }'; }
 
@@ -172,7 +172,7 @@ up_replica() {
     cluster_online $REPLICA && pg_ctlcluster --skip-systemctl-redirect $PG_VERSION $REPLICA stop
     log "replica: pg_basebackup from the primary into $data (slot $SLOT)"
     find "$data" -mindepth 1 -delete
-    as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p $PRIMARY_PORT -U postgres -D "$data" -R -S $SLOT -X stream
+    as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p $PRIMARY_PORT -U postgres -D "$data" -R -S $SLOT -X stream -c fast
     chmod 700 "$data"
   fi
   if ! cluster_online $REPLICA; then
@@ -372,6 +372,9 @@ cmd_down() {
       log "$c: pg_dropcluster"
       pg_dropcluster $PG_VERSION $c
     fi
+    # pg_dropcluster leaves files it did not create (our conf.d snippet) and so the directory.
+    rm -f "/etc/postgresql/$PG_VERSION/$c/conf.d/vrss-topology.conf"
+    rmdir "/etc/postgresql/$PG_VERSION/$c/conf.d" "/etc/postgresql/$PG_VERSION/$c" 2>/dev/null || true
   done
   if [[ -d $DIR ]]; then
     log "removing $DIR"
