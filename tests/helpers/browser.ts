@@ -276,6 +276,19 @@ export interface SeenRequest {
 }
 
 /**
+ * The first request matching `match` once it has an answer or has failed. DevTools events arrive
+ * asynchronously: the page may see fetch reject before the protocol reports why, so wait (≤ ms).
+ */
+export async function settled(requests: SeenRequest[], match: (r: SeenRequest) => boolean, ms = 3_000): Promise<SeenRequest | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = requests.find(match);
+    if ((found && (found.status !== null || found.failed !== null)) || Date.now() > deadline) return found;
+    await Bun.sleep(20);
+  }
+}
+
+/**
  * Records every request of `page` through the DevTools protocol — including CORS preflights,
  * which puppeteer's own request events do not report.
  */
