@@ -397,6 +397,13 @@ await drive(mixed, SECONDS, MAX_REQUESTS, async () => {
 const replicaAfter = await replicaCounters();
 log(`mixed: ${mixed.total} requests in ${mixed.elapsed().toFixed(1)}s`);
 
+/** A precondition of a check: a failed setup call fails the check instead of the bench. */
+function need<T>(x: T | null | undefined, what: string): T {
+  if (x === null || x === undefined) throw new Error(`${what} failed (${samples[samples.length - 1] ?? "no answer"})`);
+  return x;
+}
+const phaseErrors: string[] = [];
+
 // ------------------------------------------------------------------------------------ 2. cache
 const A = targets[0]!;
 const B = targets[targets.length > 1 ? 1 : 0]!;
@@ -409,17 +416,17 @@ interface CacheRound {
   onReplica: boolean | null;
 }
 const cacheRounds: CacheRound[] = [];
-{
+try {
   log("cross-process cache invalidation");
-  const author = (await register(checks, A))!;
-  const viewer = (await register(checks, B))!;
+  const author = need(await register(checks, A), "register");
+  const viewer = need(await register(checks, B), "register");
   await follow(checks, A, viewer, author);
   for (let i = 0; i < 20; i++) {
     const [w, r] = i % 2 === 0 ? [A, B] : [B, A];
     // Fill the cache entry for the viewer's first page on the reading process.
     await call(checks, r, "feed.home", { limit: 20 }, { method: "GET", token: viewer.token, kind: "feed.home (check)" });
     await call(checks, r, "feed.home", { limit: 20 }, { method: "GET", token: viewer.token, kind: "feed.home (check)" });
-    const p = (await createPost(checks, w, author))!;
+    const p = need(await createPost(checks, w, author), "post.create");
     const t0 = performance.now();
     const first = await call(checks, r, "feed.home", { limit: 20 }, { method: "GET", token: viewer.token, kind: "feed.home (check)" });
     const has = (res: Res) => (res.data?.items ?? []).some((it: any) => String(it.post?.id) === p.id);
@@ -437,6 +444,9 @@ const cacheRounds: CacheRound[] = [];
     } else round.visibleAfterMs = 0;
     cacheRounds.push(round);
   }
+} catch (error) {
+  phaseErrors.push(`cache check: ${String(error)}`);
+  cacheRounds.push({ write: A, read: B, nextRead: false, visibleAfterMs: null, onReplica: null });
 }
 
 // ------------------------------------------------------------------------------------ 3. SSE
@@ -488,11 +498,11 @@ interface SseRound {
 }
 const sseRounds: SseRound[] = [];
 const sseErrors: string[] = [];
-{
+try {
   log("SSE delivery across processes");
-  const s = (await register(checks, A))!;
-  const r = (await register(checks, B))!;
-  const conv = (await startConversation(checks, A, s, r))!;
+  const s = need(await register(checks, A), "register");
+  const r = need(await register(checks, B), "register");
+  const conv = need(await startConversation(checks, A, s, r), "message.start");
   // r listens on both processes; each message is sent through the process r's stream is NOT on.
   const onB = listen(B, r);
   const onA = listen(A, r);
@@ -520,6 +530,8 @@ const sseErrors: string[] = [];
   }
   onA.stop();
   onB.stop();
+} catch (error) {
+  sseErrors.push(`could not run: ${String(error)}`);
 }
 
 // ------------------------------------------------------------------------------------ 4. RYW
@@ -546,10 +558,10 @@ async function resumeReplay() {
 }
 process.on("SIGINT", () => void resumeReplay().finally(() => process.exit(130)));
 if (!replica) ryw.note = "no --replica given: skipped";
-else {
+else try {
   log("replica read-your-writes under paused replay");
-  const author = (await register(checks, A))!;
-  const other = (await register(checks, B))!;
+  const author = need(await register(checks, A), "register");
+  const other = need(await register(checks, B), "register");
   await follow(checks, B, other, author);
   await createPost(checks, A, author);
   // Let the replica catch up with the setup, so only the post below is missing from it.
@@ -572,7 +584,7 @@ else {
       await Bun.sleep(10);
     }
     const pausedAt = performance.now();
-    const p = (await createPost(checks, A, author))!;
+    const p = need(await createPost(checks, A, author), "post.create");
     const seesIn = (res: Res, path: string) =>
       path === "post.get" ? res.status === 200 && String(res.data?.id) === p.id : (res.data?.items ?? []).some((it: any) => String(it.post?.id ?? it.id) === p.id);
     const reads: [string, unknown][] = [
@@ -607,6 +619,9 @@ else {
   } finally {
     await resumeReplay();
   }
+} catch (error) {
+  phaseErrors.push(`read-your-writes check: ${String(error)}`);
+  ryw.note = `could not complete: ${String(error)}`;
 }
 
 // ------------------------------------------------------------------------------------ 5. reads
@@ -736,7 +751,8 @@ const otherNon2xx = [...allCodes.entries()].filter(([c]) => c !== "200" && !c.st
 const ackOk = verdicts.every((v) => v.acked === v.stored);
 const cacheOk = cacheRounds.every((r) => r.nextRead);
 const sseOk = sseRounds.every((r) => r.delivered) && sseErrors.length === 0;
-const rywOk = !replica || (ryw.paused && ryw.rows.filter((r) => r.who === "author").every((r) => r.sees));
+const authorRows = ryw.rows.filter((r) => r.who === "author");
+const rywOk = !replica || (ryw.paused && authorRows.length === 3 * targets.length && authorRows.every((r) => r.sees));
 const sseMs = sseRounds.filter((r) => r.ms !== null).map((r) => r.ms!).sort((a, b) => a - b);
 const readMixKinds = ["feed.home", "post.get", "user.get", "post.listByUser"];
 const procs = targets.length;
@@ -762,6 +778,10 @@ md.push(
 md.push("");
 md.push(`**Verdict:** acknowledged = stored: ${ackOk ? "✓" : "✗"} · 5xx: ${fiveXX} ${fiveXX === 0 ? "✓" : "✗"} · cache invalidation across processes: ${cacheOk ? "✓" : "✗"} · SSE across processes: ${sseOk ? "✓" : "✗"} · replica read-your-writes (author): ${replica ? (rywOk ? "✓" : "✗") : "skipped"} · like counters: ${counterMismatches === 0 ? "✓" : `✗ (${counterMismatches} posts)`}`);
 md.push("");
+if (phaseErrors.length) {
+  md.push(`Checks that could not run to the end: ${phaseErrors.map((e) => `\`${e.replace(/`/g, "'")}\``).join("; ")}`);
+  md.push("");
+}
 md.push(`### Mixed workload (${fmt(mixed.elapsed())} s, ${CONCURRENCY} concurrent clients, round-robin over ${procs} process${procs > 1 ? "es" : ""})`);
 md.push("");
 md.push(kindTable(mixed));
@@ -826,6 +846,10 @@ md.push("### Replica read-your-writes under paused replay");
 md.push("");
 if (!replica) md.push(ryw.note!);
 else {
+  if (ryw.note) {
+    md.push(`**${ryw.note}**`);
+    md.push("");
+  }
   md.push(
     `\`pg_wal_replay_pause()\` on the replica (${ryw.paused ? "paused" : "**did not reach paused**"}); the author posts through ${short(A)}, then ` +
       `reads through every process; another user (a follower) does the same reads. The replica ${ryw.replicaHadPost ? "**had**" : "did not have"} ` +
