@@ -58,6 +58,27 @@ export async function startServer(
     const result = await migrate(database.sql);
     if (result.applied.length) log.info({ applied: result.applied.length, total: result.total }, "migrations applied");
   }
+  // Listening before the media store opens: the embedded store's public URLs are this server's own
+  // (GET /media), and with PORT=0 its URL is known only now. Until the app is ready: 503. The store
+  // opens before the seed, which may store media in it.
+  let ready: ((req: Request, srv: Server<unknown>) => Response | Promise<Response>) | null = null;
+  const server = Bun.serve({
+    port: env.PORT,
+    hostname: env.HOST,
+    fetch: (req, srv) => ready?.(req, srv) ?? Response.json({ status: "starting" }, { status: 503, headers: { "retry-after": "1" } }),
+  });
+  const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}`;
+  let media: MediaStore;
+  try {
+    media = await openMediaStore(env, log, { dataDir: opts.s3Dir, appUrl: opts.appUrl === "listening" ? url : opts.appUrl });
+    if (media.kind === "embedded" && !readOnly) {
+      const changed = await rewriteEmbeddedMediaUrls(database.db, media.bucket, media.publicBaseUrl);
+      if (Object.keys(changed).length) log.info({ changed, base: media.publicBaseUrl }, "rewrote media URLs of an earlier embedded store to the current base");
+    }
+  } catch (error) {
+    await server.stop(true);
+    throw error;
+  }
   // A new developer's first `bun run dev` (embedded database, nothing in it) sees a living platform.
   // Never on a real PostgreSQL: there `bun run db:seed` is an explicit choice.
   if (!opts.database && database.kind === "pglite" && env.NODE_ENV !== "production" && (await isEmptyDatabase(database.sql))) {
@@ -78,26 +99,6 @@ export async function startServer(
     log.info({ replicas: replicas.map((r) => r.describe) }, "read replicas (DATABASE_READ_URL)");
   }
   const baseCache = createCache(redis, env.CACHE);
-  // Listening before the media store opens: the embedded store's public URLs are this server's own
-  // (GET /media), and with PORT=0 its URL is known only now. Until the app is ready: 503.
-  let ready: ((req: Request, srv: Server<unknown>) => Response | Promise<Response>) | null = null;
-  const server = Bun.serve({
-    port: env.PORT,
-    hostname: env.HOST,
-    fetch: (req, srv) => ready?.(req, srv) ?? Response.json({ status: "starting" }, { status: 503, headers: { "retry-after": "1" } }),
-  });
-  const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}`;
-  let media: MediaStore;
-  try {
-    media = await openMediaStore(env, log, { dataDir: opts.s3Dir, appUrl: opts.appUrl === "listening" ? url : opts.appUrl });
-    if (media.kind === "embedded" && !readOnly) {
-      const changed = await rewriteEmbeddedMediaUrls(database.db, media.bucket, media.publicBaseUrl);
-      if (Object.keys(changed).length) log.info({ changed, base: media.publicBaseUrl }, "rewrote media URLs of an earlier embedded store to the current base");
-    }
-  } catch (error) {
-    await server.stop(true);
-    throw error;
-  }
   const deps: AppDeps = {
     env,
     log,

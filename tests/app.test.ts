@@ -3,7 +3,9 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../src/trpc/router";
 import type { RunningServer } from "../src/server";
 import { createTestDatabase, type TestDatabase } from "./helpers/db";
+import { createUserWithToken } from "./helpers/factories";
 import { rpc, startTestServer } from "./helpers/server";
+import { RPC_ALLOWED_HEADERS, RPC_PREFLIGHT_MAX_AGE } from "../src/app";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -112,5 +114,67 @@ describe("HTTP surface", () => {
     const error = await client.health.ping.query({ echo: "x".repeat(101) }).catch((e) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect(error.data.code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("CORS on /api/rpc (ALLOWED_ORIGINS: http://localhost:3000, http://localhost:5173)", () => {
+  const allowed = "http://localhost:5173";
+  const other = "https://evil.example";
+  const corsHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.startsWith("access-control-")).sort();
+  const preflight = (origin: string, method = "POST") => fetch(`${s.url}/api/rpc/user.updateProfile`, {
+    method: "OPTIONS",
+    headers: { origin, "access-control-request-method": method, "access-control-request-headers": "content-type,authorization,trpc-accept,x-trpc-source" },
+  });
+
+  test("a preflight from an allowed origin: that origin, credentials, methods, the tRPC headers, max-age, Vary: Origin", async () => {
+    const res = await preflight(allowed);
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe(allowed);
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(res.headers.get("access-control-allow-methods")?.split(",")).toEqual(expect.arrayContaining(["GET", "POST"]));
+    const headers = res.headers.get("access-control-allow-headers")!.split(",");
+    expect(headers).toEqual(expect.arrayContaining(["content-type", "authorization", "trpc-accept", "x-trpc-source"]));
+    expect(headers).toEqual(RPC_ALLOWED_HEADERS);
+    expect(res.headers.get("access-control-max-age")).toBe(String(RPC_PREFLIGHT_MAX_AGE));
+    expect(res.headers.get("vary")).toContain("Origin");
+  });
+
+  test("a preflight from any other origin gets no CORS header at all (the browser then refuses the call)", async () => {
+    for (const origin of [other, "http://localhost:5174", "null", "http://localhost:5173.evil.example"]) {
+      const res = await preflight(origin);
+      expect([origin, corsHeaders(res)]).toEqual([origin, []]);
+      expect(res.headers.get("vary")).toContain("Origin");
+    }
+  });
+
+  test("responses name the allowed origin (with credentials and Retry-After exposed) and nothing for another; Vary: Origin on both", async () => {
+    const path = `/api/rpc/health.ping?input=${encodeURIComponent(JSON.stringify({ echo: "c" }))}`;
+    const mine = await fetch(`${s.url}${path}`, { headers: { origin: allowed } });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("access-control-allow-origin")).toBe(allowed);
+    expect(mine.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(mine.headers.get("access-control-expose-headers")).toContain("Retry-After");
+    expect(mine.headers.get("vary")).toContain("Origin");
+    const theirs = await fetch(`${s.url}${path}`, { headers: { origin: other } });
+    expect(theirs.status).toBe(200); // a non-browser may call; a browser page on that origin cannot read it
+    expect(corsHeaders(theirs)).toEqual([]);
+    expect(theirs.headers.get("vary")).toContain("Origin");
+    const none = await fetch(`${s.url}${path}`);
+    expect(corsHeaders(none)).toEqual([]);
+  });
+
+  test("a cookie-authenticated mutation still needs an allowed Origin: CORS does not replace the CSRF check", async () => {
+    const u = await createUserWithToken(t.sql);
+    const call = (origin: string) => fetch(`${s.url}/api/rpc/user.updateProfile`, {
+      method: "POST",
+      headers: { origin, cookie: `vrss_session=${u.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ bio: `from ${origin}` }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any, acao: r.headers.get("access-control-allow-origin") }));
+    const refused = await call(other);
+    expect([refused.status, refused.body.error.data.code, refused.body.error.data.appCode, refused.acao]).toEqual([403, "FORBIDDEN", "CSRF", null]);
+    const accepted = await call(allowed);
+    expect([accepted.status, accepted.acao]).toEqual([200, allowed]);
+    const [row] = await t.sql<{ bio: string }[]>`SELECT bio FROM user_profiles WHERE user_id = ${u.id}`;
+    expect(row!.bio).toBe(`from ${allowed}`);
   });
 });

@@ -148,7 +148,7 @@ function storeFor({ kind, client, bucket, publicBaseUrl, enforces, close }: Stor
     }
   }
 
-  return {
+  const store: MediaStore = {
     kind,
     bucket,
     publicBaseUrl: base,
@@ -212,6 +212,12 @@ function storeFor({ kind, client, bucket, publicBaseUrl, enforces, close }: Stor
         const value = headers.get(name);
         if (value !== null) forwarded.set(name, value);
       }
+      // s3rver reads a suffix range ("the last n bytes") as "the first n + 1": resolve it first.
+      const suffix = kind === "embedded" ? /^bytes=-(\d+)$/.exec(forwarded.get("range") ?? "") : null;
+      if (suffix) {
+        const object = await store.head(key);
+        if (object && object.size > 0) forwarded.set("range", `bytes=${Math.max(0, object.size - Number(suffix[1]))}-`);
+      }
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), FETCH_HEADERS_TIMEOUT_MS);
       try {
@@ -246,6 +252,7 @@ function storeFor({ kind, client, bucket, publicBaseUrl, enforces, close }: Stor
     },
     close,
   };
+  return store;
 }
 
 /**
