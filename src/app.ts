@@ -32,6 +32,11 @@ export const RPC_PREFLIGHT_MAX_AGE = 7200;
 const MEDIA_KEY = /^users\/[0-9]{1,19}\/(?:posts|profile)\/(?:thumbnails\/)?[A-Za-z0-9_-]{1,200}\.[a-z0-9]{1,8}$/;
 /** Content types GET /media serves: the upload allow-list (WebP covers thumbnails). Anything else is 404. */
 const SERVED_TYPES = new Set(Object.keys(MIME_RULES));
+/**
+ * GET /media reads a body up to this size before answering, so the response has a Content-Length
+ * (Bun answers a still-streaming body chunked, whatever Content-Length says); larger bodies stream.
+ */
+const BUFFERED_BODY_BYTES = 1024 * 1024;
 /** Response headers of the store relayed by GET /media (Content-Type is checked separately). */
 const RELAYED_HEADERS = ["content-length", "content-range", "etag", "last-modified"];
 
@@ -92,7 +97,13 @@ async function serveMedia(c: Context, media: MediaStore): Promise<Response> {
     headers.set("content-range", `bytes */${head.size}`);
     return new Response(null, { status: 416, headers });
   }
-  return new Response(c.req.method === "HEAD" || upstream.status === 304 ? null : upstream.body, { status: upstream.status, headers });
+  if (c.req.method === "HEAD" || upstream.status === 304) {
+    await upstream.body?.cancel();
+    return new Response(null, { status: upstream.status, headers });
+  }
+  const length = Number(upstream.headers.get("content-length") ?? Number.NaN);
+  const body = length <= BUFFERED_BODY_BYTES ? await upstream.arrayBuffer() : upstream.body;
+  return new Response(body, { status: upstream.status, headers });
 }
 
 /** The socket peer; X-Forwarded-For (its last hop, the one our proxy appended) only behind TRUST_PROXY. */
