@@ -642,8 +642,13 @@ for (const set of readSets) {
 }
 
 // ------------------------------------------------------------------------------------ verify
+// The ledger of acknowledged writes, for anyone who wants to look a mismatch up (bench/out is git-ignored).
+mkdirSync("bench/out", { recursive: true });
+writeFileSync(`bench/out/scale-out-ledger-${targets.length}p-${RUN}.json`, JSON.stringify(acked));
 log("verifying acknowledged writes against the primary");
-const big = (xs: string[]) => primary.array(xs, 20);
+// Explicit array type oids (int8[] 1016, text[] 1009): postgres.js infers array types only once it has fetched them.
+const big = (xs: string[]) => primary.array(xs, 1016);
+const texts = (xs: string[]) => primary.array(xs, 1009);
 interface Verdict {
   kind: WriteKind;
   acked: number;
@@ -652,12 +657,13 @@ interface Verdict {
 }
 const verdicts: Verdict[] = [];
 async function countStored(kind: WriteKind): Promise<number> {
+  if (acked[kind].length === 0) return 0; // (postgres.js sends an empty typed array as a scalar)
   switch (kind) {
     case "auth.register": {
       const a = acked[kind];
       const [row] = await primary<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM unnest(${big(a.map((x) => x.userId))}::bigint[], ${primary.array(a.map((x) => x.username))}::text[],
-                                            ${primary.array(a.map((x) => x.tokenHash))}::text[]) AS k(id, username, token_hash)
+        SELECT count(*)::int AS n FROM unnest(${big(a.map((x) => x.userId))}::bigint[], ${texts(a.map((x) => x.username))}::text[],
+                                            ${texts(a.map((x) => x.tokenHash))}::text[]) AS k(id, username, token_hash)
         WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = k.id AND u.username = k.username)
           AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = k.id AND s.token_hash = k.token_hash)`;
       return row!.n;
@@ -666,7 +672,7 @@ async function countStored(kind: WriteKind): Promise<number> {
       const a = acked[kind];
       const [row] = await primary<{ n: number }[]>`
         SELECT count(*)::int AS n FROM unnest(${big(a.map((x) => x.postId))}::bigint[], ${big(a.map((x) => x.userId))}::bigint[],
-                                            ${primary.array(a.map((x) => x.content))}::text[]) AS k(id, user_id, content)
+                                            ${texts(a.map((x) => x.content))}::text[]) AS k(id, user_id, content)
         WHERE EXISTS (SELECT 1 FROM posts p WHERE p.id = k.id AND p.user_id = k.user_id AND p.content = k.content AND p.deleted_at IS NULL)`;
       return row!.n;
     }
@@ -697,7 +703,7 @@ async function countStored(kind: WriteKind): Promise<number> {
       const a = acked[kind];
       const [row] = await primary<{ n: number }[]>`
         SELECT count(*)::int AS n FROM unnest(${big(a.map((x) => x.messageId))}::bigint[], ${big(a.map((x) => x.conversationId))}::bigint[],
-                                            ${big(a.map((x) => x.senderId))}::bigint[], ${primary.array(a.map((x) => x.content))}::text[]) AS k(id, c, s, content)
+                                            ${big(a.map((x) => x.senderId))}::bigint[], ${texts(a.map((x) => x.content))}::text[]) AS k(id, c, s, content)
         WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = k.id AND m.conversation_id = k.c AND m.sender_id = k.s AND m.content = k.content)`;
       return row!.n;
     }
@@ -708,7 +714,7 @@ for (const kind of Object.keys(acked) as WriteKind[]) {
 }
 // Counters maintained by triggers: every post touched by the run has likes_count = its like rows.
 const touched = [...new Set(acked["post.like"].map((l) => l.postId))];
-const [counterRow] = await primary<{ bad: number }[]>`
+const [counterRow] = touched.length === 0 ? [{ bad: 0 }] : await primary<{ bad: number }[]>`
   SELECT count(*)::int AS bad FROM posts p
   WHERE p.id = ANY(${big(touched)}::bigint[])
     AND p.likes_count <> (SELECT count(*) FROM post_interactions i WHERE i.post_id = p.id AND i.type = 'like')`;
@@ -929,9 +935,6 @@ const sorted = [...blocks.entries()].sort((a, b) => {
 const out = [HEADER, ...(notes ? [notes, ""] : []), ...sorted.map(([k, s]) => `<!-- run:${k} -->\n${s}\n<!-- /run:${k} -->`)].join("\n");
 mkdirSync(dirname(opt.out!), { recursive: true });
 writeFileSync(opt.out!, out + "\n");
-// The ledger of acknowledged writes, for anyone who wants to look a mismatch up (bench/out is git-ignored).
-mkdirSync("bench/out", { recursive: true });
-writeFileSync(`bench/out/scale-out-ledger-${procs}p-${RUN}.json`, JSON.stringify(acked));
 log(`report written to ${opt.out} (section "${key}")`);
 
 await primary.end({ timeout: 5 });
