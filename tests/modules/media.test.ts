@@ -14,7 +14,7 @@
 // A real S3 refuses such a PUT with 403 (the cases branch on enforcesPresignedConditions);
 // tests/modules/media-s3.test.ts covers the rest of what only a real S3 enforces.
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,15 +78,14 @@ function wav(total = 2_044): Uint8Array {
   return new Uint8Array(out);
 }
 
-/** The smallest thing file-type calls video/mp4: an ISO BMFF `ftyp` box (brand isom), then padding. */
-function mp4(total = 1_024): Uint8Array {
+/** A real 2 s, 160x90 H.264 MP4 (assets/seed/tiny.mp4, 2,363 bytes), grown to `total` bytes with a trailing `free` box. */
+const TINY_MP4 = new Uint8Array(readFileSync(join(import.meta.dir, "../../assets/seed/tiny.mp4")));
+function mp4(total = TINY_MP4.length): Uint8Array {
+  if (total === TINY_MP4.length) return TINY_MP4;
   const out = Buffer.alloc(total);
-  out.writeUInt32BE(24, 0);
-  out.write("ftypisom", 4, "latin1");
-  out.writeUInt32BE(0x200, 12);
-  out.write("isomiso2", 16, "latin1");
-  out.writeUInt32BE(total - 24, 24);
-  out.write("mdat", 28, "latin1");
+  out.set(TINY_MP4);
+  out.writeUInt32BE(total - TINY_MP4.length, TINY_MP4.length);
+  out.write("free", TINY_MP4.length + 4, "latin1");
   return new Uint8Array(out);
 }
 
@@ -380,12 +379,13 @@ function mediaCases(kind: StoreKind) {
       }
     });
 
-    test("audio (WAV) and video (MP4) are sniffed, not decoded: client metadata kept within range, no thumbnail", async () => {
+    test("audio (WAV) and video (MP4): duration and frame size read by the server (the client's ignored), no thumbnail", async () => {
       const u = await user();
+      // 4,000 bytes of 16-bit 8 kHz samples = 0.25 s, stored as 1 s; tests/modules/media-facts.test.ts has the rest.
       const audio = await confirmed(u, "audio/wav", wav(4_044), { width: 100, height: 100, durationSeconds: 180 });
-      expect(audio.view).toMatchObject({ status: "confirmed", type: "audio", mimeType: "audio/wav", sizeBytes: 4_044, width: null, height: null, durationSeconds: 180, thumbnailUrl: null });
-      const video = await confirmed(u, "video/mp4", mp4(2_048), { width: 1920, height: 1080, durationSeconds: 30 });
-      expect(video.view).toMatchObject({ status: "confirmed", type: "video", mimeType: "video/mp4", sizeBytes: 2_048, width: 1920, height: 1080, durationSeconds: 30, thumbnailUrl: null });
+      expect(audio.view).toMatchObject({ status: "confirmed", type: "audio", mimeType: "audio/wav", sizeBytes: 4_044, width: null, height: null, durationSeconds: 1, thumbnailUrl: null });
+      const video = await confirmed(u, "video/mp4", mp4(4_096), { width: 1920, height: 1080, durationSeconds: 30 });
+      expect(video.view).toMatchObject({ status: "confirmed", type: "video", mimeType: "video/mp4", sizeBytes: 4_096, width: 160, height: 90, durationSeconds: 2, thumbnailUrl: null });
       for (const v of [audio, video]) {
         const res = await fetch(v.view.url, { method: "HEAD" });
         expect(res.headers.get("cache-control")).toBe(IMMUTABLE_CACHE_CONTROL);

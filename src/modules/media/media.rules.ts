@@ -30,9 +30,39 @@ export const MIME_RULES: Record<string, MimeRule> = {
 
 export const ALLOWED_MIME_TYPES = Object.keys(MIME_RULES);
 
-/** Sane ranges for client-given metadata of video and audio (we do not decode those). */
+/** Range of the width/height a client may send (validated, then replaced by what the server reads). */
 export const MAX_DIMENSION = 16_384;
+/** Longest video or audio file accepted (whatever the post type). */
 export const MAX_DURATION_SECONDS = 24 * 3600;
+/** A `video_short` post takes a video of at most this many seconds (the short-form convention). */
+export const MAX_SHORT_VIDEO_SECONDS = 60;
+
+/**
+ * Durations are stored as whole seconds: rounded, and at least 1 for anything that plays at all
+ * (a 0.4 s clip is 1 s, never 0). Always what the server read from the file.
+ */
+export const wholeSeconds = (seconds: number): number => (Number.isFinite(seconds) && seconds > 0 ? Math.max(1, Math.round(seconds)) : 0);
+
+export interface DurationProblem {
+  message: string;
+  min: number;
+  max: number;
+}
+
+/** Why a `kind` file of this many whole seconds is refused (for any post, or for a post of `postType`), or null. */
+export function durationProblem(kind: MediaKind, seconds: number | null, postType?: string): DurationProblem | null {
+  if (kind !== "video" && kind !== "audio") return null;
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 1) {
+    return { message: `The ${kind} has no playable length`, min: 1, max: MAX_DURATION_SECONDS };
+  }
+  if (seconds > MAX_DURATION_SECONDS) {
+    return { message: `A ${kind} is at most ${MAX_DURATION_SECONDS / 3600} hours long`, min: 1, max: MAX_DURATION_SECONDS };
+  }
+  if (postType === "video_short" && seconds > MAX_SHORT_VIDEO_SECONDS) {
+    return { message: `A video_short post takes a video of at most ${MAX_SHORT_VIDEO_SECONDS} seconds; use video_long`, min: 1, max: MAX_SHORT_VIDEO_SECONDS };
+  }
+  return null;
+}
 
 /** users/{userId}/posts/{uuid}.{ext} (spec layout), or users/{userId}/profile/{uuid}.{ext}. */
 export function objectKey(userId: string, purpose: "post" | "profile", uuid: string, ext: string): string {

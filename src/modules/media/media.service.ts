@@ -3,7 +3,8 @@
 //    UPDATE — checks used + held + size ≤ quota and records a reservation; returns a presigned PUT
 //    bound to that key, type and size.
 //  confirmUpload: trusts nothing the client says. HEAD for the real size, magic bytes for the real
-//    type, sharp for an image's real dimensions (and a thumbnail); a mismatch deletes the object.
+//    type, sharp for an image's real dimensions (and a thumbnail), music-metadata for the real
+//    duration (and a video's frame size); a mismatch deletes the object.
 //    Then, in one transaction, either inserts post_media (the trigger moves the bytes into
 //    storage_usage) or keeps the upload confirmed for post.create to attach.
 import { randomUUID } from "node:crypto";
@@ -15,8 +16,8 @@ import { AppError } from "../../lib/errors";
 import { storageUnavailable, type MediaStore } from "../../lib/s3";
 import { checkStorageWarnings } from "../storage/storage.service";
 import { MEDIA_RULES, type PostType } from "../post/post.schema";
-import { inspectImage, SNIFF_BYTES, sniffMime } from "./media.inspect";
-import { MIME_RULES, objectKey, thumbnailKey } from "./media.rules";
+import { inspectAudioVideo, inspectImage, SNIFF_BYTES, sniffMime } from "./media.inspect";
+import { durationProblem, MIME_RULES, objectKey, thumbnailKey, wholeSeconds, type MediaKind } from "./media.rules";
 
 /** A reservation holds quota this long; the presigned URL expires earlier. */
 const RESERVATION_MINUTES = 30;
@@ -146,17 +147,34 @@ async function refreshPostMedia(tx: DbOrTx, postId: string): Promise<void> {
     WHERE id = ${postId}`);
 }
 
-/** May media of this kind be attached to this post, and at which position? */
-async function attachablePost(tx: DbOrTx, userId: string, postId: string, kind: string): Promise<number> {
-  const post = await one<{ type: PostType; n: number }>(tx, sql`
-    SELECT p.type, (SELECT count(*)::int FROM post_media m WHERE m.post_id = p.id) AS n
-    FROM posts p WHERE p.id = ${postId} AND p.user_id = ${userId} AND p.deleted_at IS NULL FOR UPDATE`);
+/**
+ * Locks a post and counts its media. Two statements: under READ COMMITTED a statement's snapshot is
+ * taken before it waits for the lock, so a count in the locking statement itself would miss what the
+ * lock holder just committed (two confirms could both attach the one image of an image post; two
+ * deletes could both remove "one of two").
+ */
+async function lockPostCountingMedia(tx: DbOrTx, where: ReturnType<typeof sql>): Promise<{ id: string; type: PostType; n: number } | null> {
+  const locked = await one<{ id: string; type: PostType }>(tx, sql`SELECT p.id, p.type FROM posts p WHERE ${where} FOR UPDATE`);
+  if (!locked) return null;
+  const count = await one<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM post_media WHERE post_id = ${locked.id}`);
+  return { ...locked, n: count!.n };
+}
+
+/** May media of this kind (and length) be attached to this post, and at which position? */
+async function attachablePost(tx: DbOrTx, userId: string, postId: string, kind: MediaKind, durationSeconds: number | null): Promise<number> {
+  const post = await lockPostCountingMedia(tx, sql`p.id = ${postId} AND p.user_id = ${userId} AND p.deleted_at IS NULL`);
   if (!post) throw new AppError("NOT_FOUND", "Post not found");
   const rule = MEDIA_RULES[post.type as keyof typeof MEDIA_RULES];
   if (!rule || !rule.kinds.includes(kind)) {
     throw new AppError("BAD_REQUEST", `A ${post.type} post does not take ${kind} media`, { field: "postId" });
   }
   if (post.n >= rule.max) throw new AppError("BAD_REQUEST", `A ${post.type} post takes at most ${rule.max} media item(s)`, { field: "postId" });
+  const tooLong = durationProblem(kind, durationSeconds, post.type);
+  if (tooLong) {
+    throw new AppError("BAD_REQUEST", tooLong.message, {
+      field: "durationSeconds", appCode: "DURATION_OUT_OF_RANGE", details: { durationSeconds, minSeconds: tooLong.min, maxSeconds: tooLong.max },
+    });
+  }
   return post.n;
 }
 
@@ -199,9 +217,10 @@ export async function confirmUpload(
     }));
   }
 
-  let width = input.width ?? null;
-  let height = input.height ?? null;
-  let durationSeconds = rule.kind === "video" || rule.kind === "audio" ? (input.durationSeconds ?? null) : null;
+  // Width, height and duration are what the server reads from the file; the client's are ignored.
+  let width: number | null = null;
+  let height: number | null = null;
+  let durationSeconds: number | null = null;
   let thumbnailUrl: string | null = null;
   if (rule.kind === "image" || rule.kind === "gif") {
     const facts = await inspectImage(await media.read(upload.file_key));
@@ -213,16 +232,31 @@ export async function confirmUpload(
     const thumbKey = thumbnailKey(upload.file_key);
     await media.put(thumbKey, facts!.thumbnail, "image/webp");
     thumbnailUrl = media.publicUrl(thumbKey);
-  } else if (rule.kind === "audio") {
-    width = null;
-    height = null;
+  } else {
+    // The whole file (at most the rule's maximum: the declared size was checked against it, and the
+    // stored one against the declared): an MP4's moov box may sit at its end.
+    const facts = await inspectAudioVideo(await media.read(upload.file_key), rule.kind, upload.mime_type);
+    if (!facts) {
+      await reject(db, media, upload, "rejected", new AppError("BAD_REQUEST", `The file cannot be read as ${upload.mime_type}`, {
+        appCode: "TYPE_MISMATCH", details: { declared: upload.mime_type },
+      }));
+    }
+    durationSeconds = wholeSeconds(facts!.duration);
+    width = facts!.width;
+    height = facts!.height;
+    const bad = durationProblem(rule.kind, durationSeconds);
+    if (bad) {
+      await reject(db, media, upload, "rejected", new AppError("BAD_REQUEST", bad.message, {
+        field: "durationSeconds", appCode: "DURATION_OUT_OF_RANGE", details: { durationSeconds, minSeconds: bad.min, maxSeconds: bad.max },
+      }));
+    }
   }
   const fileUrl = media.publicUrl(upload.file_key);
 
   const confirmed = await transaction(db, async (tx) => {
     const current = await loadUpload(tx, userId, upload.id, true);
     if (current.status !== "pending") return current; // a racing confirm won; same answer
-    const order = input.postId ? await attachablePost(tx, userId, input.postId, rule.kind) : null;
+    const order = input.postId ? await attachablePost(tx, userId, input.postId, rule.kind, durationSeconds) : null;
     await tx.execute(sql`
       UPDATE upload_reservations SET status = 'confirmed', confirmed_at = NOW(), size_bytes = ${head.size}, file_url = ${fileUrl},
         width = ${width}, height = ${height}, duration_seconds = ${durationSeconds}, thumbnail_url = ${thumbnailUrl}
@@ -244,10 +278,21 @@ export async function confirmUpload(
   return uploadView(confirmed);
 }
 
-/** Owner only: removes the object (and thumbnail) and the row; usage drops through the trigger. */
+/**
+ * Owner only: removes the object (and thumbnail) and the row; usage drops through the trigger. A
+ * post's last media item is refused (CONFLICT LAST_MEDIA_OF_POST): a media post never stands with no
+ * media; deleting the post itself (post.delete) is the way to remove it.
+ */
 export async function deleteMedia(db: Db, media: MediaStore, userId: string, input: { mediaId?: string; uploadId?: string }) {
   const keys = await transaction(db, async (tx) => {
     if (input.mediaId) {
+      const post = await lockPostCountingMedia(tx, sql`p.id = (SELECT m.post_id FROM post_media m WHERE m.id = ${input.mediaId} AND m.user_id = ${userId})`);
+      if (!post) throw new AppError("NOT_FOUND", "Media not found");
+      if (post.n <= 1) {
+        throw new AppError("CONFLICT", "This is the post's only media item: delete the post instead, or add another item first", {
+          appCode: "LAST_MEDIA_OF_POST", details: { postId: post.id, postType: post.type },
+        });
+      }
       const row = await one<{ file_url: string; thumbnail_url: string | null; post_id: string }>(tx, sql`
         DELETE FROM post_media WHERE id = ${input.mediaId} AND user_id = ${userId} RETURNING file_url, thumbnail_url, post_id`);
       if (!row) throw new AppError("NOT_FOUND", "Media not found");
