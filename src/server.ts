@@ -82,7 +82,7 @@ export async function startServer(
   // A new developer's first `bun run dev` (embedded database, nothing in it) sees a living platform.
   // Never on a real PostgreSQL: there `bun run db:seed` is an explicit choice.
   if (!opts.database && database.kind === "pglite" && env.NODE_ENV !== "production" && (await isEmptyDatabase(database.sql))) {
-    const report = await seedDatabase(database.sql, { log: (msg) => log.info(`seed: ${msg}`) });
+    const report = await seedDatabase(database.sql, { media, log: (msg) => log.info(`seed: ${msg}`) });
     // The report goes in the message: pino's redaction would strip a `password` field.
     log.info(`empty embedded database: wrote the development seed\n${formatSeedReport(report)}`);
   }

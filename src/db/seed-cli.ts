@@ -1,6 +1,10 @@
 // `bun run db:seed`: applies pending migrations, then (re)writes the development seed into
-// DATABASE_URL (or the embedded PGlite). Running it again replaces the previous seed accounts.
+// DATABASE_URL (or the embedded PGlite) and its media files into the media store (S3_* or the
+// embedded store under DATA_DIR/s3, as the server would open it). Running it again replaces the
+// previous seed accounts.
 import { env } from "../env";
+import { logger } from "../lib/logger";
+import { openMediaStore } from "../lib/s3";
 import { openDatabase } from "./client";
 import { migrate } from "./migrate";
 import { formatSeedReport, seedDatabase } from "./seed";
@@ -14,9 +18,14 @@ const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_D
 try {
   const migrated = await migrate(database.sql);
   if (migrated.applied.length) console.log(`${database.describe}: applied ${migrated.applied.length} of ${migrated.total} migrations`);
-  const report = await seedDatabase(database.sql, { log: (msg) => console.log(`seed: ${msg}`) });
-  console.log(`${database.describe}:`);
-  console.log(formatSeedReport(report));
+  const media = await openMediaStore(env, logger);
+  try {
+    const report = await seedDatabase(database.sql, { media, log: (msg) => console.log(`seed: ${msg}`) });
+    console.log(`${database.describe}, media at ${media.publicBaseUrl}:`);
+    console.log(formatSeedReport(report));
+  } finally {
+    await media.close();
+  }
 } finally {
   await database.close();
 }

@@ -1,15 +1,26 @@
 // The development seed (`bun run db:seed`): the spec's "Seed Data Distribution" — 20 accounts
 // (popular, regular, new, suspended), 104 posts of every type, a power-law follow graph with
 // mutual follows, likes, bookmarks, nested comments, reposts, custom feeds, profile sections,
-// lists, conversations and notifications, with the storage spread of the spec.
+// lists, conversations and notifications, with the storage spread of the spec — in real media
+// files (~260 MB) written to the media store, each one what media.confirmUpload accepts, with the
+// uploads that would have brought them (see "Media files" below).
 //
 // Deterministic: every choice comes from a seeded PRNG (mulberry32) and every timestamp is an
-// offset from "now", so two runs produce the same rows (ids and absolute times aside).
+// offset from "now", so two runs produce the same rows and the same bytes (ids and absolute times
+// aside; the accounts keep their ids across runs, so object keys and URLs stay the same).
 // Re-runnable: the previous seed accounts (email domain @seed.vrss.local) are deleted first, their
-// content goes with them by ON DELETE CASCADE, and the new data is written in the same transaction.
+// content goes with them by ON DELETE CASCADE, and the new data is written in the same transaction;
+// objects under the accounts' prefixes that the new seed does not name are deleted after it commits.
 // Counters, friendships and storage_usage are never written here: the triggers derive them.
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 import type postgres from "postgres";
+import sharp from "sharp";
+import type { MediaStore } from "../lib/s3";
 import { hashPassword } from "../modules/auth/password";
+import { inspectAudioVideo, inspectImage, SNIFF_BYTES, sniffMime } from "../modules/media/media.inspect";
+import { durationProblem, MIME_RULES, objectKey, thumbnailKey, wholeSeconds, type MediaKind } from "../modules/media/media.rules";
 import { algorithmConfigSchema, type AlgorithmConfig } from "../modules/feed/feed.schema";
 import { extractMentions, extractTags, renderContentHtml } from "../modules/post/post.render";
 import type { PostType } from "../modules/post/post.schema";
@@ -20,7 +31,6 @@ export const SEED_EMAIL_DOMAIN = "seed.vrss.local";
 export const SEED_PASSWORD = "Passw0rd!";
 const SEED = 0x5eed_2024;
 const LOCK_KEY = 7_236_111_043; // serializes concurrent seed runs (dev start + CLI)
-const CDN = "https://cdn.vrss.local/seed";
 const MiB = 1024 * 1024;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -176,17 +186,27 @@ export const SEED_POST_MIX: Record<PostType, number> = {
 // ---------------------------------------------------------------------------------------------
 // The plan: every row, by index, before any id exists
 
-type MediaKind = "image" | "gif" | "video" | "audio";
+/** What a seeded file is made of (see "Media files" below). */
+type MediaSource =
+  | { type: "picture"; design: number; format: PictureFormat }
+  | { type: "animation"; design: number }
+  | { type: "clip"; clip: ClipName }
+  | { type: "tune"; seconds: number };
 interface MediaPlan {
   kind: MediaKind;
-  url: string;
+  /** The object's name: users/{userId}/posts/{id}.{ext}. */
+  id: string;
+  ext: string;
   mime: string;
+  source: MediaSource;
   weight: number;
+  /** Bytes of the stored object (sizeMedia). */
   size: number;
+  /** What the server reads from the file (filled when the file is made). */
   width: number | null;
   height: number | null;
   duration: number | null;
-  thumbnail: string | null;
+  thumbnail: Uint8Array | null;
 }
 interface PostPlan {
   author: number;
@@ -376,24 +396,26 @@ function assignPostTypes(rng: Rng): { author: number; type: PostType }[] {
   return out;
 }
 
-function media(rng: Rng, kind: MediaKind, opts: { long?: boolean; cover?: string } = {}): MediaPlan {
+function media(rng: Rng, kind: MediaKind, opts: { long?: boolean } = {}): MediaPlan {
   const id = rng.uuid();
+  const item = (mime: string, source: MediaSource, weight: number): MediaPlan => ({
+    kind, id, ext: MIME_RULES[mime]!.ext, mime, source, weight, size: 0, width: null, height: null, duration: null, thumbnail: null,
+  });
   switch (kind) {
     case "image": {
-      const [ext, mime] = rng.pick([["jpg", "image/jpeg"], ["jpg", "image/jpeg"], ["png", "image/png"], ["webp", "image/webp"]] as const);
-      const [width, height] = rng.pick([[1080, 1350], [1080, 1080], [1920, 1280], [1280, 1920], [2048, 1365]] as const);
-      return { kind, url: `${CDN}/${id}.${ext}`, mime, weight: rng.float(0.6, 1.6), size: 0, width, height, duration: null, thumbnail: null };
+      const format = rng.pick(["jpeg", "jpeg", "png", "webp"] as const);
+      return item(`image/${format}`, { type: "picture", design: rng.int(0, PICTURES.length - 1), format }, rng.float(0.6, 1.6));
     }
-    case "gif": {
-      const [width, height] = rng.pick([[480, 270], [498, 280], [400, 400]] as const);
-      return { kind, url: `${CDN}/${id}.gif`, mime: "image/gif", weight: rng.float(0.8, 2), size: 0, width, height, duration: null, thumbnail: null };
-    }
+    case "gif":
+      return item("image/gif", { type: "animation", design: rng.int(0, ANIMATIONS.length - 1) }, rng.float(0.8, 2));
     case "video":
       return opts.long
-        ? { kind, url: `${CDN}/${id}.mp4`, mime: "video/mp4", weight: rng.float(16, 24), size: 0, width: 1920, height: 1080, duration: rng.int(300, 1800), thumbnail: `${CDN}/${id}-thumb.jpg` }
-        : { kind, url: `${CDN}/${id}.mp4`, mime: "video/mp4", weight: rng.float(5, 10), size: 0, width: 1080, height: 1920, duration: rng.int(12, 60), thumbnail: `${CDN}/${id}-thumb.jpg` };
+        ? item("video/mp4", { type: "clip", clip: "long" }, rng.float(16, 24))
+        : rng.chance(0.3)
+          ? item("video/webm", { type: "clip", clip: "shortWebm" }, rng.float(5, 10))
+          : item("video/mp4", { type: "clip", clip: "short" }, rng.float(5, 10));
     case "audio":
-      return { kind, url: `${CDN}/${id}.mp3`, mime: "audio/mpeg", weight: rng.float(3, 6), size: 0, width: null, height: null, duration: rng.int(150, 330), thumbnail: opts.cover ?? null };
+      return item("audio/wav", { type: "tune", seconds: rng.int(150, 330) }, rng.float(3, 6));
   }
 }
 
@@ -443,14 +465,13 @@ function buildPost(rng: Rng, author: number, type: PostType, mentionable: number
     case "song":
       title = rng.pick(SONG_TITLES);
       content = `New single "${title}" is out now! #newmusic #${c.t0}`;
-      m.push(media(rng, "audio", { cover: `${CDN}/${rng.uuid()}.jpg` }));
+      m.push(media(rng, "audio"));
       break;
     case "album": {
       title = rng.pick(ALBUM_TITLES);
       const n = rng.int(3, 7);
       content = `The full ${n}-track record "${title}" is here. Thank you for listening! #music #${c.t0}`;
-      const cover = `${CDN}/${rng.uuid()}.jpg`;
-      for (let k = 0; k < n; k++) m.push(media(rng, "audio", { cover }));
+      for (let k = 0; k < n; k++) m.push(media(rng, "audio"));
       break;
     }
   }
@@ -461,20 +482,41 @@ function buildPost(rng: Rng, author: number, type: PostType, mentionable: number
   return { author, type, title, content, media: m };
 }
 
-/** Sizes each account's media so its total lands in its storage tier (bytes, exact). */
-function sizeMedia(rng: Rng, posts: PostPlan[]): void {
+/**
+ * Sizes each account's media so its total lands in its storage tier, in exact bytes: every file gets
+ * at least its smallest valid size (`fit.min`: the encoded content and the least filler its format
+ * can carry), the rest of the tier is shared by weight. RIFF files (WAV, WebP) are even-sized; the
+ * odd byte, if any, goes to a file of another format.
+ */
+function sizeMedia(posts: PostPlan[], fit: (m: MediaPlan) => { min: number; even: boolean }): void {
+  const rng = new Rng("storage");
   USERS.forEach((u, i) => {
     const items = posts.filter((p) => p.author === i).flatMap((p) => p.media);
     if (!items.length) return;
-    const target = Math.round(
+    const tierTarget = Math.round(
       u.tier === "heavy" ? rng.float(44.5, 45.5) * MiB : u.tier === "moderate" ? rng.float(11, 19) * MiB : rng.float(0.4, 4.5) * MiB,
     );
-    const total = items.reduce((s, it) => s + it.weight, 0);
-    let left = target;
+    const target = tierTarget - (tierTarget % 2);
+    const fits = items.map(fit);
+    const extra = target - fits.reduce((s, f) => s + f.min, 0);
+    if (extra < 0) throw new Error(`seed: ${u.username}'s media do not fit the ${u.tier} tier`);
+    const totalWeight = items.reduce((s, it) => s + it.weight, 0);
+    const lastAnyParity = fits.map((f) => !f.even).lastIndexOf(true);
+    const absorber = lastAnyParity >= 0 ? lastAnyParity : items.length - 1; // all even: the remainder is even too
+    let used = 0;
     items.forEach((it, k) => {
-      it.size = k === items.length - 1 ? left : Math.max(1024, Math.floor((target * it.weight) / total));
-      left -= it.size;
+      if (k === absorber) return;
+      const size = fits[k]!.min + Math.floor((extra * it.weight) / totalWeight);
+      it.size = fits[k]!.even ? size - (size % 2) : size;
+      used += it.size;
     });
+    items[absorber]!.size = target - used;
+    for (const [k, it] of items.entries()) {
+      const max = MIME_RULES[it.mime]!.maxBytes;
+      if (it.size < fits[k]!.min || it.size > max || (fits[k]!.even && it.size % 2)) {
+        throw new Error(`seed: ${u.username}'s ${it.mime} file cannot be ${it.size} bytes`);
+      }
+    }
   });
 }
 
@@ -508,7 +550,6 @@ function buildPlan(now: number): Plan {
     }
   });
   posts.sort((a, b) => a.createdAt - b.createdAt);
-  sizeMedia(rPosts, posts);
 
   // --- follows: a power-law-ish graph (popular accounts collect most follows) with mutual pairs
   const rSocial = new Rng("social");
@@ -660,6 +701,278 @@ function buildPlan(now: number): Plan {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Media files: real, decodable files in the media store. Pictures and GIFs are drawn here (sharp
+// renders text-free SVG patterns), songs are sine melodies written as WAV, videos are the short
+// clips in assets/seed (made once with ffmpeg: assets/seed/make.sh). To land each account in its
+// storage tier with exact bytes, a file is grown to its planned size with filler its format defines
+// and every decoder skips (JPEG COM segments, a private PNG chunk, a RIFF JUNK chunk, a GIF comment,
+// an MP4 `free` box, a Matroska Void element); a WAV is simply that much longer. Every file then
+// passes what media.confirmUpload checks, and its width, height, duration and thumbnail are what
+// confirmUpload would read (the same inspectors).
+
+type PictureFormat = "jpeg" | "png" | "webp";
+type ClipName = "short" | "shortWebm" | "long";
+type Colours = readonly [string, string, string, string];
+
+/** Picture designs: a size and four colours each; backgrounds use an account's own colours. */
+const PICTURES: { width: number; height: number; colours: Colours }[] = [
+  { width: 1080, height: 1350, colours: ["#e76f51", "#264653", "#f4a261", "#fdf6ec"] },
+  { width: 1080, height: 1080, colours: ["#7c3aed", "#1e1b4b", "#f472b6", "#fde68a"] },
+  { width: 1920, height: 1280, colours: ["#0ea5e9", "#0f172a", "#f59e0b", "#fef3c7"] },
+  { width: 1280, height: 1920, colours: ["#15803d", "#14532d", "#facc15", "#f0fdf4"] },
+  { width: 2048, height: 1365, colours: ["#db2777", "#500724", "#fbcfe8", "#fff1f2"] },
+  { width: 1080, height: 1350, colours: ["#2a9d8f", "#e9c46a", "#e76f51", "#fffaf0"] },
+];
+const ANIMATIONS: { width: number; height: number; frames: number; colours: Colours }[] = [
+  { width: 480, height: 270, frames: 12, colours: ["#8b5cf6", "#020617", "#34d399", "#f8fafc"] },
+  { width: 400, height: 400, frames: 10, colours: ["#f59e0b", "#111827", "#ef4444", "#fef3c7"] },
+];
+const CLIPS: Record<ClipName, { file: string; mime: string }> = {
+  short: { file: "short.mp4", mime: "video/mp4" },
+  shortWebm: { file: "short.webm", mime: "video/webm" },
+  long: { file: "long.mp4", mime: "video/mp4" },
+};
+/** Songs: 8-bit mono PCM at 4–22 kHz; at least 10 s. */
+const TUNE_MIN_BYTES = 44 + 40_000;
+/** The least filler each grown format can carry, and whether its size must be even (RIFF). */
+const FILLER: Record<string, { min: number; even: boolean }> = {
+  "image/jpeg": { min: 4, even: false },
+  "image/png": { min: 12, even: false },
+  "image/webp": { min: 8, even: true },
+  "image/gif": { min: 5, even: false },
+  "video/mp4": { min: 8, even: false },
+  "video/webm": { min: 9, even: false },
+};
+
+/** One of six text-free compositions (gradients, circles, bands, tiles, peaks, waves) in four colours. */
+function pictureSvg(design: number, w: number, h: number, [a, b, c, d]: Colours): string {
+  const m = Math.min(w, h);
+  const shapes = [
+    `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${a}"/><stop offset="1" stop-color="${b}"/></linearGradient>
+      <radialGradient id="r"><stop offset="0" stop-color="${c}" stop-opacity="0.9"/><stop offset="1" stop-color="${c}" stop-opacity="0"/></radialGradient></defs>
+     <rect width="${w}" height="${h}" fill="url(#g)"/><circle cx="${w * 0.32}" cy="${h * 0.4}" r="${m * 0.45}" fill="url(#r)"/>
+     <circle cx="${w * 0.74}" cy="${h * 0.7}" r="${m * 0.12}" fill="${d}" fill-opacity="0.65"/>`,
+    `<defs><radialGradient id="g"><stop offset="0" stop-color="${a}"/><stop offset="1" stop-color="${b}"/></radialGradient></defs>
+     <rect width="${w}" height="${h}" fill="url(#g)"/>` +
+      Array.from({ length: 7 }, (_, k) => `<circle cx="${w / 2}" cy="${h / 2}" r="${m * (0.08 + k * 0.065)}" fill="none" stroke="${k % 2 ? c : d}" stroke-width="${m * 0.018}" stroke-opacity="${(0.9 - k * 0.1).toFixed(2)}"/>`).join(""),
+    `<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${a}"/><stop offset="1" stop-color="${c}"/></linearGradient></defs>
+     <rect width="${w}" height="${h}" fill="url(#g)"/><circle cx="${w * 0.62}" cy="${h * 0.55}" r="${m * 0.16}" fill="${d}"/>` +
+      [0.62, 0.72, 0.84].map((y, k) => `<path d="M0 ${h * y} Q ${w * 0.3} ${h * (y - 0.12)} ${w * 0.55} ${h * y} T ${w} ${h * (y - 0.04)} V ${h} H 0 Z" fill="${b}" fill-opacity="${0.55 + k * 0.2}"/>`).join(""),
+    `<rect width="${w}" height="${h}" fill="${b}"/>` +
+      Array.from({ length: 48 }, (_, k) => {
+        const col = k % 6, row = Math.floor(k / 6), cw = w / 6, ch = h / 8;
+        return `<rect x="${col * cw + cw * 0.08}" y="${row * ch + ch * 0.08}" width="${cw * 0.84}" height="${ch * 0.84}" rx="${m * 0.02}" fill="${[a, c, d][(col + row) % 3]}" fill-opacity="${(0.3 + ((col * 7 + row * 3) % 5) * 0.15).toFixed(2)}"/>`;
+      }).join(""),
+    `<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${d}"/><stop offset="1" stop-color="${a}"/></linearGradient></defs>
+     <rect width="${w}" height="${h}" fill="url(#g)"/>
+     <polygon points="0,${h} ${w * 0.28},${h * 0.38} ${w * 0.5},${h * 0.7} ${w * 0.72},${h * 0.3} ${w},${h * 0.75} ${w},${h}" fill="${b}" fill-opacity="0.85"/>
+     <polygon points="0,${h} ${w * 0.18},${h * 0.66} ${w * 0.42},${h * 0.85} ${w * 0.8},${h * 0.58} ${w},${h * 0.9} ${w},${h}" fill="${c}" fill-opacity="0.8"/>`,
+    `<rect width="${w}" height="${h}" fill="${a}"/>` +
+      Array.from({ length: 6 }, (_, k) => {
+        const y = h * (0.15 + k * 0.15);
+        return `<path d="M0 ${y} Q ${w * 0.25} ${y - h * 0.08} ${w * 0.5} ${y} T ${w} ${y} V ${h} H 0 Z" fill="${[b, c, d][k % 3]}" fill-opacity="0.35"/>`;
+      }).join(""),
+  ];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${shapes[design % shapes.length]}</svg>`;
+}
+
+async function renderPicture(design: number, format: PictureFormat, size?: { width: number; height: number }, colours?: Colours): Promise<Uint8Array> {
+  const d = PICTURES[design % PICTURES.length]!;
+  const { width, height } = size ?? d;
+  const image = sharp(Buffer.from(pictureSvg(design, width, height, colours ?? d.colours)));
+  const encoded = format === "jpeg" ? image.jpeg({ quality: 85 }) : format === "png" ? image.png() : image.webp({ quality: 80, effort: 2 });
+  return new Uint8Array(await encoded.toBuffer());
+}
+
+/** A looping animated GIF: a ball crossing the frame, or pulsing rings. */
+async function renderAnimation(design: number): Promise<Uint8Array> {
+  const { width: w, height: h, frames, colours: [a, b, c, d] } = ANIMATIONS[design % ANIMATIONS.length]!;
+  const svgs = Array.from({ length: frames }, (_, f) => {
+    const t = f / frames;
+    const body = design % 2 === 0
+      ? `<rect width="${w}" height="${h}" fill="${b}"/><rect y="${h * 0.8}" width="${w}" height="${h * 0.2}" fill="${a}"/>
+         <circle cx="${w * (0.1 + 0.8 * t)}" cy="${h * (0.75 - 0.5 * Math.sin(Math.PI * t))}" r="${h * 0.08}" fill="${c}"/>`
+      : `<rect width="${w}" height="${h}" fill="${b}"/>` +
+        [0, 1, 2].map((k) => `<circle cx="${w / 2}" cy="${h / 2}" r="${(w * (0.1 + 0.13 * k) * (1 + 0.25 * Math.sin(2 * Math.PI * (t + k / 3)))).toFixed(1)}" fill="none" stroke="${[a, c, d][k]}" stroke-width="${w * 0.04}"/>`).join("");
+    return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${body}</svg>`);
+  });
+  const pngs = await Promise.all(svgs.map((svg) => sharp(svg).png().toBuffer()));
+  return new Uint8Array(await sharp(pngs, { join: { animated: true } }).gif({ delay: 90, loop: 0 }).toBuffer());
+}
+
+async function readClip(clip: ClipName): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(fileURLToPath(new URL(`../../assets/seed/${CLIPS[clip].file}`, import.meta.url))));
+}
+
+/** A sine melody (pentatonic notes with a soft attack and decay) as an 8-bit mono WAV of exactly `size` bytes, about `seconds` long. */
+function tune(name: string, size: number, seconds: number): Uint8Array {
+  if (size < TUNE_MIN_BYTES || size % 2) throw new Error(`seed: a WAV cannot be ${size} bytes`);
+  const dataBytes = size - 44;
+  const rate = Math.min(22_050, Math.max(4_000, Math.round(dataBytes / seconds)));
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  const ascii = (at: number, s: string) => { for (let k = 0; k < s.length; k++) out[at + k] = s.charCodeAt(k); };
+  ascii(0, "RIFF"); view.setUint32(4, size - 8, true); ascii(8, "WAVE");
+  ascii(12, "fmt "); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true); view.setUint32(28, rate, true); view.setUint16(32, 1, true); view.setUint16(34, 8, true);
+  ascii(36, "data"); view.setUint32(40, dataBytes, true);
+  const rng = new Rng(`tune:${name}`);
+  const notes = [220, 261.63, 293.66, 329.63, 392, 440, 523.25];
+  for (let at = 0; at < dataBytes;) {
+    const f = rng.pick(notes);
+    const len = Math.min(dataBytes - at, Math.round(rate * rng.pick([0.25, 0.25, 0.5, 0.75])));
+    for (let n = 0; n < len; n++) {
+      const t = n / rate;
+      const envelope = Math.min(1, t * 60) * Math.exp(-3 * t);
+      const x = 0.8 * Math.sin(2 * Math.PI * f * t) + 0.2 * Math.sin(Math.PI * f * t);
+      out[44 + at + n] = 128 + Math.round(100 * envelope * x);
+    }
+    at += len;
+  }
+  return out;
+}
+
+/** `bytes` grown to exactly `size` bytes with filler of its own format (see FILLER). */
+function grow(bytes: Uint8Array, size: number, mime: string): Uint8Array {
+  const pad = size - bytes.length;
+  if (pad === 0) return bytes;
+  const filler = FILLER[mime];
+  if (!filler || pad < filler.min || (filler.even && pad % 2)) throw new Error(`seed: cannot grow a ${mime} file by ${pad} bytes`);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  const ascii = (at: number, s: string) => { for (let k = 0; k < s.length; k++) out[at + k] = s.charCodeAt(k); };
+  switch (mime) {
+    case "image/jpeg": {
+      // COM segments (FF FE, length, zeros) after SOI and the JFIF APP0 segment.
+      const at = bytes[2] === 0xff && bytes[3] === 0xe0 ? 4 + ((bytes[4]! << 8) | bytes[5]!) : 2;
+      out.set(bytes.subarray(0, at));
+      const count = Math.ceil(pad / 65_537);
+      let pos = at;
+      for (let k = 0; k < count; k++) {
+        const total = Math.floor(pad / count) + (k < pad % count ? 1 : 0);
+        out[pos] = 0xff; out[pos + 1] = 0xfe; view.setUint16(pos + 2, total - 2);
+        pos += total;
+      }
+      out.set(bytes.subarray(at), pos);
+      return out;
+    }
+    case "image/png": {
+      // A private ancillary chunk ("vrSs": ancillary, private, safe to copy) before IEND.
+      const at = bytes.length - 12;
+      out.set(bytes.subarray(0, at));
+      view.setUint32(at, pad - 12);
+      ascii(at + 4, "vrSs");
+      view.setUint32(at + 8 + pad - 12, crc32(out.subarray(at + 4, at + 8 + pad - 12)));
+      out.set(bytes.subarray(at), at + pad);
+      return out;
+    }
+    case "image/webp": {
+      // A JUNK chunk at the end; the RIFF size grows with it.
+      out.set(bytes);
+      ascii(bytes.length, "JUNK");
+      view.setUint32(bytes.length + 4, pad - 8, true);
+      view.setUint32(4, size - 8, true);
+      return out;
+    }
+    case "image/gif": {
+      // A comment extension (21 FE, sub-blocks of ≤ 255 bytes, 00) before the trailer.
+      const at = bytes.length - 1;
+      out.set(bytes.subarray(0, at));
+      out[at] = 0x21; out[at + 1] = 0xfe;
+      const blocks = Math.ceil((pad - 3) / 256);
+      const payload = pad - 3 - blocks;
+      let pos = at + 2;
+      for (let k = 0; k < blocks; k++) {
+        const len = Math.floor(payload / blocks) + (k < payload % blocks ? 1 : 0);
+        out[pos] = len;
+        pos += 1 + len;
+      }
+      out[pos] = 0x00;
+      out[pos + 1] = 0x3b;
+      return out;
+    }
+    case "video/mp4": {
+      // A top-level `free` box at the end.
+      out.set(bytes);
+      view.setUint32(bytes.length, pad);
+      ascii(bytes.length + 4, "free");
+      return out;
+    }
+    case "video/webm": {
+      // An EBML Void element (ID EC, 8-byte size) at the end.
+      out.set(bytes);
+      out[bytes.length] = 0xec;
+      out[bytes.length + 1] = 0x01;
+      const len = pad - 9;
+      for (let k = 0; k < 7; k++) out[bytes.length + 8 - k] = Math.floor(len / 256 ** k) % 256;
+      return out;
+    }
+  }
+  throw new Error(`seed: no filler for ${mime}`);
+}
+
+/** A file as confirmUpload would see it: its bytes' first part, what the server reads, and the thumbnail. */
+interface MadeFile {
+  bytes: Uint8Array;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  thumbnail: Uint8Array | null;
+}
+
+/** Reads a made file with the upload inspectors; a file they refuse is a bug in the seed. */
+async function inspectMade(bytes: Uint8Array, mime: string): Promise<MadeFile> {
+  const rule = MIME_RULES[mime];
+  if (!rule) throw new Error(`seed: ${mime} is not an allowed upload type`);
+  if (rule.kind === "image" || rule.kind === "gif") {
+    const facts = await inspectImage(bytes);
+    if (!facts) throw new Error(`seed: sharp cannot decode a seeded ${mime}`);
+    return { bytes, width: facts.width, height: facts.height, duration: null, thumbnail: facts.thumbnail };
+  }
+  const facts = await inspectAudioVideo(bytes, rule.kind, mime);
+  if (!facts) throw new Error(`seed: a seeded ${mime} cannot be read`);
+  return { bytes, width: facts.width, height: facts.height, duration: wholeSeconds(facts.duration), thumbnail: null };
+}
+
+/** What confirmUpload checks of the stored object: type, magic bytes, size, length for the post type. */
+async function checkLikeConfirm(bytes: Uint8Array, m: { kind: MediaKind; mime: string; duration: number | null }, postType?: PostType): Promise<void> {
+  const rule = MIME_RULES[m.mime];
+  if (!rule || rule.kind !== m.kind) throw new Error(`seed: ${m.mime} is not ${m.kind} media`);
+  if (bytes.length > rule.maxBytes) throw new Error(`seed: a ${m.mime} file of ${bytes.length} bytes is over the limit`);
+  const sniffed = await sniffMime(bytes.subarray(0, SNIFF_BYTES));
+  if (!sniffed || !rule.sniffedAs.includes(sniffed)) throw new Error(`seed: a seeded ${m.mime} file sniffs as ${sniffed}`);
+  const problem = durationProblem(m.kind, m.duration, postType);
+  if (problem) throw new Error(`seed: ${problem.message}`);
+}
+
+/** Files made once and grown per use: pictures (per format), animations, clips; songs are made per file. */
+const sourceKey = (s: MediaSource): string | null =>
+  s.type === "picture" ? `picture:${s.design}:${s.format}` : s.type === "animation" ? `animation:${s.design}` : s.type === "clip" ? `clip:${s.clip}` : null;
+
+/** The distinct sources the plan uses, made and inspected once each. */
+async function makeSources(posts: PostPlan[]): Promise<Map<string, MadeFile>> {
+  const wanted = new Map<string, MediaPlan>();
+  for (const m of posts.flatMap((p) => p.media)) {
+    const key = sourceKey(m.source);
+    if (key && !wanted.has(key)) wanted.set(key, m);
+  }
+  const made = new Map<string, MadeFile>();
+  await mapLimit([...wanted], 2, async ([key, m]) => {
+    const s = m.source;
+    const bytes = s.type === "picture" ? await renderPicture(s.design, s.format) : s.type === "animation" ? await renderAnimation(s.design) : await readClip((s as { clip: ClipName }).clip);
+    made.set(key, await inspectMade(bytes, m.mime));
+  });
+  return made;
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writing
 
 type Tx = postgres.TransactionSql;
@@ -721,6 +1034,8 @@ export interface SeedReport {
     perUser: { username: string; usedBytes: number; quotaBytes: number }[];
   };
   removedPreviousAccounts: number;
+  /** Objects written to the media store (files and thumbnails). */
+  storedObjects: number;
   logins: SeedLogin[];
   durationMs: number;
 }
@@ -733,19 +1048,49 @@ export async function isEmptyDatabase(sql: postgres.Sql): Promise<boolean> {
   return !any?.found;
 }
 
-export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string) => void } = {}): Promise<SeedReport> {
+/**
+ * Writes the seed into `sql` and its media files into `media` (the store the server uses: the
+ * rows hold `media.publicUrl(key)`). Objects are written before the rows that name them; after
+ * commit, objects under the seed accounts' prefixes that the new seed does not name are deleted.
+ */
+export async function seedDatabase(sql: postgres.Sql, opts: { media: MediaStore; log?: (msg: string) => void }): Promise<SeedReport> {
+  const { media } = opts;
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const passwordHash = await hashPassword(SEED_PASSWORD); // once, reused by every account
   const now = Date.now();
   const plan = buildPlan(now);
+  const sources = await makeSources(plan.posts);
+  sizeMedia(plan.posts, (m) => {
+    if (m.source.type === "tune") return { min: TUNE_MIN_BYTES, even: true };
+    return { min: sources.get(sourceKey(m.source)!)!.bytes.length + FILLER[m.mime]!.min, even: FILLER[m.mime]!.even };
+  });
+  for (const m of plan.posts.flatMap((p) => p.media)) {
+    const source = m.source.type === "tune" ? null : sources.get(sourceKey(m.source)!)!;
+    if (source) Object.assign(m, { width: source.width, height: source.height, duration: source.duration, thumbnail: source.thumbnail });
+  }
+  const written = new Set<string>();
+  /** Checks a file as confirmUpload would, then stores it (and its thumbnail). */
+  const store = async (key: string, bytes: Uint8Array, m: { kind: MediaKind; mime: string; duration: number | null; thumbnail: Uint8Array | null }, postType?: PostType) => {
+    await checkLikeConfirm(bytes, m, postType);
+    await media.put(key, bytes, m.mime);
+    written.add(key);
+    if (m.thumbnail) {
+      await media.put(thumbnailKey(key), m.thumbnail, "image/webp");
+      written.add(thumbnailKey(key));
+    }
+  };
+  let previousIds: string[] = [];
+  let seededIds: string[] = [];
 
   const report = await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_KEY})`;
     const domainPattern = `%@${SEED_EMAIL_DOMAIN}`;
 
     // --- remove the previous seed (cascades take their content; conversations hold ids in an array)
-    const previous = await tx<{ id: string }[]>`SELECT id::text AS id FROM users WHERE LOWER(email) LIKE ${domainPattern}`;
+    const previous = await tx<{ id: string; username: string }[]>`
+      SELECT id::text AS id, LOWER(username) AS username FROM users WHERE LOWER(email) LIKE ${domainPattern}`;
+    previousIds = previous.map((r) => r.id);
     if (previous.length) {
       await tx`DELETE FROM conversations WHERE participant_ids && ${bigintArray(previous.map((r) => r.id))}::bigint[]`;
       await tx`DELETE FROM users WHERE LOWER(email) LIKE ${domainPattern}`;
@@ -757,8 +1102,12 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
       throw new Error(`seed: usernames already taken by non-seed accounts: ${clash.map((c) => c.username).join(", ")}`);
     }
 
-    // --- users (the bootstrap trigger creates each profile and storage row)
-    const userIds = await allocateIds(tx, "users", USERS.length);
+    // --- users (the bootstrap trigger creates each profile and storage row). A re-run gives each
+    // account its previous id again, so its media keys (users/{id}/…) and URLs stay the same.
+    const kept = new Map(previous.map((r) => [r.username, r.id]));
+    const fresh = await allocateIds(tx, "users", USERS.filter((u) => !kept.has(u.username.toLowerCase())).length);
+    const userIds = USERS.map((u) => kept.get(u.username.toLowerCase()) ?? fresh.shift()!);
+    seededIds = userIds;
     const uid = (i: number) => userIds[i]!;
     await insertRows(tx, "users", USERS.map((u, i) => ({
       id: uid(i),
@@ -771,14 +1120,34 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
       updated_at: iso(plan.userCreatedAt[i]!),
       last_login_at: iso(plan.lastLoginAt[i]!),
     })));
+    // Profile media are uploads of purpose "profile", confirmed (as media.confirmUpload leaves them:
+    // held against the quota, the URL the owner's background / music points at).
     const rProfile = new Rng("profiles");
+    const reservationRows: Row[] = [];
+    const profileUpload = async (i: number, id: string, fileName: string, bytes: Uint8Array, mime: string): Promise<string> => {
+      const rule = MIME_RULES[mime]!;
+      const key = objectKey(uid(i), "profile", id, rule.ext);
+      const made = await inspectMade(bytes, mime);
+      await store(key, bytes, { kind: rule.kind, mime, duration: made.duration, thumbnail: made.thumbnail });
+      const at = plan.userCreatedAt[i]! + HOUR;
+      reservationRows.push({
+        user_id: uid(i), file_key: key, file_name: fileName, mime_type: mime, media_type: rule.kind, size_bytes: bytes.length,
+        status: "confirmed", purpose: "profile", media_id: null, file_url: media.publicUrl(key), width: made.width, height: made.height,
+        duration_seconds: made.duration, thumbnail_url: made.thumbnail ? media.publicUrl(thumbnailKey(key)) : null,
+        created_at: iso(at), confirmed_at: iso(at), attached_at: null, expires_at: iso(at + 30 * 60_000),
+      });
+      return media.publicUrl(key);
+    };
+    const profileUrls = new Map<string, string>();
     for (const [i, u] of USERS.entries()) {
       const [primary, secondary, accent, bg] = u.colors;
-      const background = updateBackgroundInput.parse(
-        u.backgroundImage ? { type: "image", value: `${CDN}/${rProfile.uuid()}.jpg`, position: "cover" } : { type: "color", value: bg },
-      );
+      const backgroundUrl = u.backgroundImage
+        ? await profileUpload(i, rProfile.uuid(), "background.jpg", await renderPicture(i, "jpeg", { width: 1920, height: 1080 }, u.colors), "image/jpeg")
+        : null;
+      const background = updateBackgroundInput.parse(backgroundUrl ? { type: "image", value: backgroundUrl, position: "cover" } : { type: "color", value: bg });
       const style = updateStyleInput.parse({ font: u.font, primaryColor: primary, secondaryColor: secondary, accentColor: accent });
-      const music = u.music ? updateMusicInput.parse({ url: `${CDN}/${rProfile.uuid()}.mp3`, autoplay: false, volume: rProfile.int(30, 70) }) : null;
+      const musicUrl = u.music ? await profileUpload(i, rProfile.uuid(), "theme.wav", tune(`music:${u.username}`, 44 + 8_000 * 75, 75), "audio/wav") : null;
+      const music = musicUrl ? updateMusicInput.parse({ url: musicUrl, autoplay: false, volume: rProfile.int(30, 70) }) : null;
       const website = u.role === "new" || u.suspended ? null : `https://${u.username.replace(/_/g, "")}.example.com`;
       await tx`
         UPDATE user_profiles SET display_name = ${u.displayName}, bio = ${u.bio}, age = ${u.age}, location = ${u.location},
@@ -787,36 +1156,66 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
           created_at = ${iso(plan.userCreatedAt[i]!)}, updated_at = ${iso(plan.userCreatedAt[i]!)}
         WHERE user_id = ${uid(i)}`;
     }
+    // Cover art for a profile section (static_image).
+    const priya = ui("priya_raman");
+    profileUrls.set("priya-cover", await profileUpload(priya, rProfile.uuid(), "low-tide-cover.jpg",
+      await renderPicture(1, "jpeg", { width: 1200, height: 1200 }, USERS[priya]!.colors), "image/jpeg"));
     log(`inserted ${USERS.length} users`);
 
-    // --- posts, media (the storage trigger fills storage_usage), tags and mentions
+    // --- posts, media (the storage trigger fills storage_usage), tags and mentions. Each media file
+    // is written to the store first, then named by a post_media row and by the upload it would have
+    // come through (an "attached" reservation, as confirmUpload / post.create leave it).
     const mentionable = new Map(USERS.flatMap((u, i) => (isActive(i) ? [[u.username.toLowerCase(), i] as const] : [])));
     const postIds = await allocateIds(tx, "posts", plan.posts.length);
     const pid = (k: number) => postIds[k]!;
+    const files = plan.posts.flatMap((p, k) => p.media.map((m, order) => ({ p, k, m, order, key: objectKey(uid(p.author), "post", m.id, m.ext) })));
+    await mapLimit(files, 3, async ({ p, m, key }) => {
+      const source = m.source.type === "tune" ? null : sources.get(sourceKey(m.source)!)!;
+      const bytes = source ? grow(source.bytes, m.size, m.mime) : tune(m.id, m.size, (m.source as { seconds: number }).seconds);
+      if (!source) m.duration = (await inspectMade(bytes, m.mime)).duration;
+      await store(key, bytes, m, p.type);
+    });
+    log(`wrote ${written.size} media objects (${mb(files.reduce((n, f) => n + f.m.size, 0))} of post media)`);
+    const mediaIds = await allocateIds(tx, "post_media", files.length);
+    const urlOf = (f: (typeof files)[number]) => media.publicUrl(f.key);
+    const thumbOf = (f: (typeof files)[number]) => (f.m.thumbnail ? media.publicUrl(thumbnailKey(f.key)) : null);
     const postRows: Row[] = [];
     const mediaRows: Row[] = [];
     const tagRows: Row[] = [];
     const mentionRows: Row[] = [];
     plan.posts.forEach((p, k) => {
       const names = extractMentions(p.content).map((n) => n.toLowerCase()).filter((n) => mentionable.has(n) && mentionable.get(n) !== p.author);
-      const thumb = p.media[0] ? (p.media[0].thumbnail ?? (p.media[0].kind === "image" || p.media[0].kind === "gif" ? p.media[0].url : null)) : null;
+      const own = files.filter((f) => f.k === k);
+      // As refreshPostMedia: the first item's thumbnail, or the image itself.
+      const first = own[0];
+      const thumb = first ? (thumbOf(first) ?? (first.m.kind === "image" || first.m.kind === "gif" ? urlOf(first) : null)) : null;
       postRows.push({
         id: pid(k), user_id: uid(p.author), type: p.type, status: p.status, title: p.title, content: p.content,
         content_html: renderContentHtml(p.content, new Set(names)),
-        media_urls: p.media.length ? JSON.stringify(p.media.map((m, order) => ({ url: m.url, type: m.kind, order }))) : null,
+        media_urls: own.length ? JSON.stringify(own.map((f) => ({ url: urlOf(f), type: f.m.kind, order: f.order }))) : null,
         thumbnail_url: thumb, views_count: p.views,
         published_at: iso(p.publishedAt), scheduled_for: iso(p.scheduledFor), created_at: iso(p.createdAt), updated_at: iso(p.createdAt),
       });
-      p.media.forEach((m, order) => mediaRows.push({
-        post_id: pid(k), user_id: uid(p.author), type: m.kind, file_url: m.url, file_size_bytes: m.size, mime_type: m.mime,
-        width: m.width, height: m.height, duration_seconds: m.duration, thumbnail_url: m.thumbnail, display_order: order,
-        created_at: iso(p.createdAt),
-      }));
       for (const tag of extractTags(p.content).slice(0, MAX_TAGS)) tagRows.push({ post_id: pid(k), tag, created_at: iso(p.createdAt) });
       for (const n of names) mentionRows.push({ post_id: pid(k), mentioned_user_id: uid(mentionable.get(n)!), created_at: iso(p.createdAt) });
     });
+    files.forEach((f, n) => {
+      const { p, k, m } = f;
+      mediaRows.push({
+        id: mediaIds[n]!, post_id: pid(k), user_id: uid(p.author), type: m.kind, file_url: urlOf(f), file_size_bytes: m.size, mime_type: m.mime,
+        width: m.width, height: m.height, duration_seconds: m.duration, thumbnail_url: thumbOf(f), display_order: f.order,
+        created_at: iso(p.createdAt),
+      });
+      reservationRows.push({
+        user_id: uid(p.author), file_key: f.key, file_name: `${m.id.slice(0, 8)}.${m.ext}`, mime_type: m.mime, media_type: m.kind, size_bytes: m.size,
+        status: "attached", purpose: "post", media_id: mediaIds[n]!, file_url: urlOf(f), width: m.width, height: m.height,
+        duration_seconds: m.duration, thumbnail_url: thumbOf(f), created_at: iso(p.createdAt - 60_000), confirmed_at: iso(p.createdAt),
+        attached_at: iso(p.createdAt), expires_at: iso(p.createdAt + 29 * 60_000),
+      });
+    });
     await insertRows(tx, "posts", postRows);
     await insertRows(tx, "post_media", mediaRows);
+    await insertRows(tx, "upload_reservations", reservationRows);
     await insertRows(tx, "post_tags", tagRows);
     if (mentionRows.length) await insertRows(tx, "post_mentions", mentionRows);
     log(`inserted ${postRows.length} posts, ${mediaRows.length} media files, ${tagRows.length} tags`);
@@ -936,7 +1335,7 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
           { type: "link", title: "Tour dates", url: "https://priyaraman.example.com/tour" },
         ] },
       { owner: "priya_raman", type: "static_image", title: "Low Tide EP artwork", config: { fit: "contain" },
-        items: [{ type: "image", title: "Cover art", url: `${CDN}/priya-low-tide-cover.jpg` }] },
+        items: [{ type: "image", title: "Cover art", url: profileUrls.get("priya-cover")! }] },
       { owner: "sam_okafor", type: "list", title: "People I learn from", config: { listId: listIds[1]!, limit: 10 } },
       { owner: "sam_okafor", type: "reposts", title: "Worth reading", config: { limit: 5 } },
       { owner: "sam_okafor", type: "static_text", title: "Uses", config: {},
@@ -1021,6 +1420,17 @@ export async function seedDatabase(sql: postgres.Sql, opts: { log?: (msg: string
 
     return collectReport(tx, userIds, previous.length);
   });
+  // Objects of an earlier seed (or of an earlier plan) that no row names any more.
+  let stale = 0;
+  for (const id of new Set([...seededIds, ...previousIds])) {
+    for await (const object of media.list(`users/${id}/`)) {
+      if (written.has(object.key)) continue;
+      await media.delete(object.key);
+      stale++;
+    }
+  }
+  if (stale) log(`deleted ${stale} media objects of an earlier seed`);
+  report.storedObjects = written.size;
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }
@@ -1087,6 +1497,7 @@ async function collectReport(tx: Tx, userIds: string[], removed: number): Promis
       perUser: storage.map((s) => ({ username: s.username, usedBytes: s.used, quotaBytes: s.quota })),
     },
     removedPreviousAccounts: removed,
+    storedObjects: 0,
     logins: [
       { username: "maya_chen", note: "popular, storage near quota, has custom feeds and sections" },
       { username: "sam_okafor", note: "popular, lists and a list section" },
@@ -1109,7 +1520,7 @@ export function formatSeedReport(r: SeedReport): string {
     `users          ${r.users.total} (popular ${r.users.popular}, regular ${r.users.regular} incl. ${r.users.suspended} suspended, new ${r.users.new}; ${kv(r.users.byVisibility)})`,
     `posts          ${r.posts.total} (${r.posts.fromPopular} from popular accounts; ${kv(r.posts.byStatus)})`,
     `  by type      ${kv(r.posts.byType)}`,
-    `  media files  ${r.posts.media}, tags ${r.posts.tags}, mentions ${r.posts.mentions}`,
+    `  media files  ${r.posts.media} (${r.storedObjects} objects in the media store, thumbnails and profile media included), tags ${r.posts.tags}, mentions ${r.posts.mentions}`,
     `follows        ${r.follows} (friendships ${r.friendships})`,
     `likes          ${r.likes}, bookmarks ${r.bookmarks}`,
     `comments       ${r.comments} (${r.replies} replies)`,

@@ -1,8 +1,17 @@
 // The development seed: the spec's distribution (accounts, the exact post mix, storage spread,
 // social graph, interactions, feeds, sections, messaging), counters and friendships derived by the
-// triggers, every stored config valid, and a second run replacing the first with identical data.
+// triggers, every stored config valid, real media files in the media store (each one what
+// confirmUpload would accept, its size the row's file_size_bytes), and a second run replacing the
+// first with identical data, the same ids and the same object keys.
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type postgres from "postgres";
+import { logger } from "../../src/lib/logger";
+import { openMediaStore, type MediaStore } from "../../src/lib/s3";
+import { inspectAudioVideo, inspectImage, SNIFF_BYTES, sniffMime } from "../../src/modules/media/media.inspect";
+import { durationProblem, MIME_RULES, thumbnailKey, wholeSeconds } from "../../src/modules/media/media.rules";
 import { verifyPassword } from "../../src/modules/auth/password";
 import { sql as dsql } from "drizzle-orm";
 import { compileFilters } from "../../src/modules/feed/feed.compile";
@@ -15,6 +24,7 @@ import {
 } from "../../src/db/seed";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createUser, follow } from "../helpers/factories";
+import { testEnv } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -25,6 +35,8 @@ const DOMAIN = `%@${SEED_EMAIL_DOMAIN}`;
 
 let t: TestDatabase;
 let sql: postgres.Sql;
+let media: MediaStore;
+let s3Dir: string;
 let emptyBefore: boolean;
 let first: SeedReport;
 const logs: string[] = [];
@@ -32,14 +44,20 @@ const logs: string[] = [];
 beforeAll(async () => {
   t = await createTestDatabase();
   sql = t.sql;
+  // The embedded S3-compatible store, in a throwaway directory (the seed writes ~260 MB into it).
+  s3Dir = mkdtempSync(join(tmpdir(), "vrss-seed-s3-"));
+  media = await openMediaStore(testEnv(), logger.child({}, { level: "silent" }), { dataDir: s3Dir, appUrl: "http://vrss.test" });
   emptyBefore = await isEmptyDatabase(sql);
-  first = await seedDatabase(sql, { log: (m) => logs.push(m) });
+  first = await seedDatabase(sql, { media, log: (m) => logs.push(m) });
 }, HOOK_TIMEOUT);
 afterAll(async () => {
+  await media?.close();
+  if (s3Dir) rmSync(s3Dir, { recursive: true, force: true });
   await t?.close();
 }, HOOK_TIMEOUT);
 
 const n = async (q: PromiseLike<{ n: number }[]>) => (await q)[0]!.n;
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const seedIds = async () => (await sql<{ id: string }[]>`SELECT id::text AS id FROM users WHERE LOWER(email) LIKE ${DOMAIN}`).map((r) => r.id);
 const idArray = (ids: string[]) => `{${ids.join(",")}}`;
 const usernames = (pred: (a: (typeof SEED_ACCOUNTS)[number]) => boolean) => `{${SEED_ACCOUNTS.filter(pred).map((a) => a.username).join(",")}}`;
@@ -174,11 +192,11 @@ describe("seed: posts and storage", () => {
     expect(bad).toBe(0);
   });
 
-  test("media: post_media rows of the right kind and count per post type, on the seed CDN", async () => {
+  test("media: post_media rows of the right kind and count per post type, at the store's URLs in the upload layout", async () => {
     const rows = await sql<{ type: string; kinds: string[]; n: number; urls_ok: boolean; media_urls_n: number }[]>`
       SELECT p.type::text AS type, COALESCE(array_agg(DISTINCT m.type::text) FILTER (WHERE m.id IS NOT NULL), '{}') AS kinds,
              count(m.id)::int AS n,
-             bool_and(m.id IS NULL OR (m.file_url ~ '^https://cdn\\.vrss\\.local/seed/[0-9a-f-]{36}\\.[a-z0-9]+$'
+             bool_and(m.id IS NULL OR (m.file_url ~ ('^' || ${reEscape(media.publicBaseUrl)} || '/users/' || p.user_id || '/posts/[0-9a-f-]{36}\\.[a-z0-9]+$')
                                       AND m.file_size_bytes > 0 AND m.mime_type ~ '^(image|video|audio)/')) AS urls_ok,
              COALESCE(jsonb_array_length(p.media_urls), 0) AS media_urls_n
       FROM posts p JOIN users u ON u.id = p.user_id LEFT JOIN post_media m ON m.post_id = p.id
@@ -229,6 +247,113 @@ describe("seed: posts and storage", () => {
     for (const r of rows) expect(r.used).toBeLessThanOrEqual(r.quota);
     for (const r of near) expect(Math.abs(r.used - 45 * MiB)).toBeLessThanOrEqual(MiB);
     expect(first.storage).toMatchObject({ nearQuota: 2, moderate: 10, minimal: 8, other: 0, overQuota: 0 });
+  });
+});
+
+interface SeededFile { id: string; post_type: string | null; user_id: string; kind: string; url: string; thumbnail_url: string | null; size: number; mime: string; width: number | null; height: number | null; duration: number | null }
+/** Every seeded post media row, and every seeded profile upload (backgrounds, music, cover art). */
+async function seededFiles(): Promise<SeededFile[]> {
+  return [...await sql<SeededFile[]>`
+    SELECT m.id::text AS id, p.type::text AS post_type, m.user_id::text AS user_id, m.type::text AS kind, m.file_url AS url, m.thumbnail_url,
+           m.file_size_bytes::int AS size, m.mime_type AS mime, m.width, m.height, m.duration_seconds AS duration
+    FROM post_media m JOIN posts p ON p.id = m.post_id JOIN users u ON u.id = m.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}
+    UNION ALL
+    SELECT 'upload:' || r.id, NULL, r.user_id::text, r.media_type::text, r.file_url, r.thumbnail_url, r.size_bytes::int, r.mime_type,
+           r.width, r.height, r.duration_seconds
+    FROM upload_reservations r JOIN users u ON u.id = r.user_id WHERE LOWER(u.email) LIKE ${DOMAIN} AND r.status = 'confirmed'
+    ORDER BY 1`];
+}
+
+describe("seed: media files in the store", () => {
+  test("the store holds every seeded file: HEAD gives the row's size and type, and thumbnails exist", async () => {
+    const files = await seededFiles();
+    expect(files.length).toBeGreaterThanOrEqual(first.posts.media + 5);
+    let thumbnails = 0;
+    for (const f of files) {
+      const key = media.keyOfUrl(f.url);
+      expect(key).not.toBeNull();
+      const head = await media.head(key!);
+      expect({ url: f.url, size: head?.size, type: head?.contentType }).toEqual({ url: f.url, size: f.size, type: f.mime });
+      if (f.thumbnail_url) {
+        expect(media.keyOfUrl(f.thumbnail_url)).toBe(thumbnailKey(key!));
+        expect((await media.head(thumbnailKey(key!)))?.contentType).toBe("image/webp");
+        thumbnails++;
+      }
+      // Images and GIFs have thumbnails as confirmUpload makes them; audio and video have none.
+      expect(f.thumbnail_url !== null).toBe(f.kind === "image" || f.kind === "gif");
+    }
+    expect(thumbnails).toBeGreaterThan(20);
+    // Every kind and several containers are represented.
+    expect(new Set(files.map((f) => f.mime))).toEqual(new Set(["image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/webm", "audio/wav"]));
+    expect(first.storedObjects).toBe(files.length + thumbnails);
+  });
+
+  test("each stored file is what confirmUpload accepts, and reads back as the row says (size, type, dimensions, duration)", async () => {
+    for (const f of await seededFiles()) {
+      const bytes = await media.read(media.keyOfUrl(f.url)!);
+      const rule = MIME_RULES[f.mime]!;
+      expect(rule.kind).toBe(f.kind as typeof rule.kind);
+      expect(bytes.length).toBe(f.size);
+      expect(bytes.length).toBeLessThanOrEqual(rule.maxBytes);
+      expect(rule.sniffedAs).toContain((await sniffMime(bytes.subarray(0, SNIFF_BYTES)))!);
+      if (rule.kind === "image" || rule.kind === "gif") {
+        const facts = await inspectImage(bytes);
+        const read: Record<string, unknown> = { url: f.url, width: facts?.width, height: facts?.height, duration: null };
+        expect(read).toEqual({ url: f.url, width: f.width, height: f.height, duration: f.duration });
+      } else {
+        const facts = await inspectAudioVideo(bytes, rule.kind, f.mime);
+        expect(facts).not.toBeNull();
+        const read: Record<string, unknown> = { url: f.url, width: facts!.width, height: facts!.height, duration: wholeSeconds(facts!.duration) };
+        expect(read).toEqual({ url: f.url, width: f.width, height: f.height, duration: f.duration });
+        expect(durationProblem(rule.kind, f.duration, f.post_type ?? undefined)).toBeNull();
+      }
+    }
+  }, 120_000);
+
+  test("real lengths: short videos ≤ 60 s, long videos minutes, songs minutes; sizes of the planned media types", async () => {
+    const rows = await sql<{ type: string; mime: string; min: number; max: number; w: number | null; h: number | null }[]>`
+      SELECT p.type::text AS type, m.mime_type AS mime, min(m.duration_seconds) AS min, max(m.duration_seconds) AS max, min(m.width) AS w, min(m.height) AS h
+      FROM post_media m JOIN posts p ON p.id = m.post_id WHERE m.type IN ('video', 'audio') GROUP BY 1, 2 ORDER BY 1, 2`;
+    const by = Object.fromEntries(rows.map((r) => [`${r.type} ${r.mime}`, r]));
+    expect(by["video_short video/mp4"]).toMatchObject({ min: 6, max: 6, w: 360, h: 640 });
+    expect(by["video_short video/webm"]).toMatchObject({ min: 4, max: 4, w: 320, h: 320 });
+    expect(by["video_long video/mp4"]).toMatchObject({ min: 300, max: 300, w: 640, h: 360 });
+    for (const type of ["song", "album"]) {
+      expect(by[`${type} audio/wav`]!.min).toBeGreaterThanOrEqual(10);
+      expect(by[`${type} audio/wav`]!.max).toBeLessThanOrEqual(20 * 60);
+    }
+  });
+
+  test("media rows come with the uploads that made them: attached post uploads, confirmed profile uploads; used + held fits the quota", async () => {
+    const unmatched = await n(sql`
+      SELECT count(*)::int AS n FROM post_media m WHERE NOT EXISTS (
+        SELECT 1 FROM upload_reservations r WHERE r.media_id = m.id AND r.status = 'attached' AND r.purpose = 'post'
+          AND r.file_url = m.file_url AND r.size_bytes = m.file_size_bytes AND r.user_id = m.user_id AND r.mime_type = m.mime_type)`);
+    expect(unmatched).toBe(0);
+    expect(await n(sql`SELECT count(*)::int AS n FROM upload_reservations WHERE status = 'attached'`)).toBe(first.posts.media);
+    // Backgrounds and music point at their owner's confirmed profile uploads (what user.updateBackground requires).
+    const profiles = await sql<{ username: string; background: string | null; music: string | null; ok_bg: boolean; ok_music: boolean }[]>`
+      SELECT u.username, p.background_config->>'value' AS background, p.music_config->>'url' AS music,
+             EXISTS (SELECT 1 FROM upload_reservations r WHERE r.user_id = u.id AND r.file_url = p.background_config->>'value'
+                     AND r.status = 'confirmed' AND r.purpose = 'profile' AND r.media_type = 'image') AS ok_bg,
+             EXISTS (SELECT 1 FROM upload_reservations r WHERE r.user_id = u.id AND r.file_url = p.music_config->>'url'
+                     AND r.status = 'confirmed' AND r.purpose = 'profile' AND r.media_type = 'audio') AS ok_music
+      FROM user_profiles p JOIN users u ON u.id = p.user_id WHERE LOWER(u.email) LIKE ${DOMAIN}`;
+    const withImage = profiles.filter((p) => p.background?.startsWith("http"));
+    expect(withImage.length).toBeGreaterThanOrEqual(2);
+    for (const p of withImage) expect(p.ok_bg).toBe(true);
+    const withMusic = profiles.filter((p) => p.music);
+    expect(withMusic.length).toBeGreaterThanOrEqual(2);
+    for (const p of withMusic) expect(p.ok_music).toBe(true);
+    // No seeded URL points anywhere but the store.
+    const elsewhere = await n(sql`
+      SELECT ((SELECT count(*) FROM section_content WHERE url IS NOT NULL AND content_type = 'image' AND url NOT LIKE ${`${media.publicBaseUrl}/%`})
+            + (SELECT count(*) FROM posts WHERE thumbnail_url NOT LIKE ${`${media.publicBaseUrl}/%`}))::int AS n`);
+    expect(elsewhere).toBe(0);
+    const over = await n(sql`
+      SELECT count(*)::int AS n FROM storage_usage s WHERE s.used_bytes + (SELECT COALESCE(sum(size_bytes), 0) FROM upload_reservations r
+        WHERE r.user_id = s.user_id AND r.status = 'confirmed') > s.quota_bytes`);
+    expect(over).toBe(0);
   });
 });
 
@@ -427,22 +552,35 @@ describe("seed: re-running", () => {
   test("a second run replaces the seed accounts with identical data and leaves other accounts alone", async () => {
     const before = await snapshot();
     const oldIds = await seedIds();
+    const oldPosts = (await sql<{ id: string }[]>`SELECT id::text AS id FROM posts`).map((r) => r.id);
+    const filesBefore = (await seededFiles()).map((f) => [f.url, f.size, f.mime]).sort();
     // A real (non-seed) account that follows a seed account and sits in a list of its own.
     const outsider = await createUser(sql, { username: "not_a_seed_user" });
     await follow(sql, outsider.id, oldIds[0]!);
+    // An object no seeded row names, under a seed account's prefix (an earlier plan's file).
+    const strayKey = `users/${oldIds[0]}/posts/00000000-0000-4000-8000-000000000000.png`;
+    await media.put(strayKey, new Uint8Array([1, 2, 3]), "image/png");
 
-    const second = await seedDatabase(sql);
+    const second = await seedDatabase(sql, { media });
     expect(second.removedPreviousAccounts).toBe(20);
     const strip = ({ durationMs: _d, removedPreviousAccounts: _r, ...rest }: SeedReport) => rest;
     expect(strip(second)).toEqual(strip(first));
     expect(await snapshot()).toEqual(before);
 
-    expect(await n(sql`SELECT count(*)::int AS n FROM users WHERE id = ANY(${idArray(oldIds)}::bigint[])`)).toBe(0);
+    // The accounts come back with their ids, so their media keys and URLs are the same; every row is new.
+    expect((await seedIds()).sort()).toEqual([...oldIds].sort());
+    expect(await n(sql`SELECT count(*)::int AS n FROM posts WHERE id = ANY(${idArray(oldPosts)}::bigint[])`)).toBe(0);
+    expect((await seededFiles()).map((f) => [f.url, f.size, f.mime]).sort()).toEqual(filesBefore);
+    expect(await media.head(strayKey)).toBeNull();
+    let objects = 0;
+    for (const id of oldIds) for await (const _ of media.list(`users/${id}/`)) objects++;
+    expect(objects).toBe(second.storedObjects);
+
     expect(await n(sql`SELECT count(*)::int AS n FROM users`)).toBe(21);
     expect(await n(sql`SELECT count(*)::int AS n FROM users WHERE id = ${outsider.id}`)).toBe(1);
     expect(await n(sql`SELECT count(*)::int AS n FROM user_follows WHERE follower_id = ${outsider.id}`)).toBe(0); // cascaded
     expect(await n(sql`SELECT count(*)::int AS n FROM conversations`)).toBe(10);
     expect(await n(sql`SELECT count(*)::int AS n FROM custom_feeds`)).toBe(10);
     await expectCountersMatchRows();
-  });
+  }, 120_000);
 });
