@@ -24,7 +24,7 @@
 // acknowledged ≠ stored or any 5xx was answered; 3 when a consistency check (2–4, counters) failed.
 // Loopback only: every target and database must be 127.0.0.1 / localhost / ::1.
 import { execSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
@@ -51,6 +51,8 @@ const { values: opt } = parseArgs({
     out: { type: "string", default: "bench/scale-out-results.md" },
     /** Names the configuration (e.g. "through PgBouncer"); a run replaces the section with its process count and label. */
     label: { type: "string", default: "" },
+    /** scripts/topology.sh's state dir: its pid files let the report split CPU by component. */
+    "topology-dir": { type: "string", default: process.env.TOPOLOGY_DIR ?? "/tmp/vrss-topology" },
   },
 });
 const targets = opt.targets!.split(",").map((s) => s.trim().replace(/\/+$/, "")).filter(Boolean);
@@ -87,7 +89,7 @@ interface KindStats {
 }
 class Stats {
   kinds = new Map<string, KindStats>();
-  cpu: { machine: number; client: number } | null = null;
+  cpu: { machine: number; client: number; share: Map<string, number> } | null = null;
   started = performance.now();
   ended = 0;
   add(kind: string, code: string, ms: number) {
@@ -161,6 +163,49 @@ async function call(
 }
 
 /** Machine-wide CPU (from /proc/stat) and this client's own CPU, to tell a saturated machine from a bottleneck. */
+/** CPU ticks (utime + stime) of the topology's processes, by component, read from /proc. */
+function topologyTicks(): Map<string, { group: string; ticks: number }> {
+  const out = new Map<string, { group: string; ticks: number }>();
+  const dir = opt["topology-dir"]!;
+  const pidOf = (f: string) => {
+    try {
+      return readFileSync(`${dir}/${f}`, "utf8").trim();
+    } catch {
+      return null;
+    }
+  };
+  const known = new Map<string, string>();
+  for (const port of ["3101", "3102"]) {
+    const pid = pidOf(`app-${port}/app.pid`);
+    if (pid) known.set(pid, `vrss :${port}`);
+  }
+  for (const [f, g] of [["pgbouncer/pgbouncer.pid", "pgbouncer"], ["redis/redis.pid", "redis"], ["s3/s3.pid", "s3rver"]] as const) {
+    const pid = pidOf(f);
+    if (pid) known.set(pid, g);
+  }
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {}
+  for (const pid of entries) {
+    let group = known.get(pid);
+    if (!group) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+        if (/15\/vrss_primary|\/15\/vrss_primary\b/.test(cmd)) group = "postgres primary";
+        else if (/15\/vrss_replica|\/15\/vrss_replica\b/.test(cmd)) group = "postgres replica";
+      } catch {}
+    }
+    if (!group) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(pid, { group, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {}
+  }
+  return out;
+}
+
 function cpuSample() {
   let busy = 0;
   let total = 0;
@@ -170,16 +215,26 @@ function cpuSample() {
     busy = total - (f[3] ?? 0) - (f[4] ?? 0);
   } catch {}
   const own = process.cpuUsage();
-  return { busy, total, ownUs: own.user + own.system, at: performance.now() };
+  return { busy, total, ownUs: own.user + own.system, at: performance.now(), topo: topologyTicks() };
 }
 type CpuSample = ReturnType<typeof cpuSample>;
 function cpuBetween(a: CpuSample, b: CpuSample) {
   const cores = cpus().length;
   const wallUs = (b.at - a.at) * 1000;
+  // Clock ticks are 1/100 s on Linux; a process that ended in between is not counted.
+  const groups = new Map<string, number>();
+  for (const [pid, e] of b.topo) {
+    const before = a.topo.get(pid)?.ticks ?? 0;
+    groups.set(e.group, (groups.get(e.group) ?? 0) + Math.max(0, e.ticks - before));
+  }
+  const share = new Map<string, number>();
+  for (const [g, t] of groups) share.set(g, wallUs > 0 ? (t * 10_000) / (wallUs * cores) : NaN);
   return {
     machine: b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : NaN,
     /** Share of the machine's cores used by the bench client. */
     client: wallUs > 0 ? (b.ownUs - a.ownUs) / (wallUs * cores) : NaN,
+    /** Share of the machine's cores used by each topology component. */
+    share,
   };
 }
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
@@ -793,7 +848,13 @@ md.push("");
 md.push(kindTable(mixed));
 md.push("");
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${(x * 100).toFixed(0)}%`);
-md.push(`CPU during the phase: machine ${pct(mixed.cpu?.machine)} busy, of which the bench client ${pct(mixed.cpu?.client)}.`);
+function cpuLine(c: Stats["cpu"]): string {
+  if (!c) return "–";
+  const parts = [...c.share.entries()].sort((x, y) => y[1] - x[1]).map(([g, v]) => `${g} ${pct(v)}`);
+  const ours = [...c.share.values()].reduce((a, b) => a + b, 0) + c.client;
+  return `machine ${pct(c.machine)} busy: bench client ${pct(c.client)}, ${parts.join(", ")}; everything else on the machine ${pct(Math.max(0, c.machine - ours))}`;
+}
+md.push(`CPU during the phase (share of all ${cpus().length} cores): ${cpuLine(mixed.cpu)}.`);
 md.push("");
 if (replicaBefore && replicaAfter) {
   md.push(
@@ -814,7 +875,7 @@ md.push("");
 md.push(`Every write of every phase (setup, mixed, checks). Posts liked in the run whose \`likes_count\` differs from their like rows: ${counterMismatches}.`);
 md.push("");
 md.push(`Responses of the whole run by status: ${[...allCodes.entries()].sort().map(([c, n]) => `${c}×${n}`).join(", ")}. 5xx: **${fiveXX}**.` +
-  (otherNon2xx.length ? ` Other non-2xx: ${otherNon2xx.map(([c, n]) => `${c}×${n}`).join(", ")} (the expected ones are the other user's post.get under paused replay).` : ""));
+  (otherNon2xx.length ? ` Other non-2xx: ${otherNon2xx.map(([c, n]) => `${c}×${n}`).join(", ")} ("network" = no answer within 15 s or a reset connection; 404s from the other user's post.get under paused replay are expected).` : ""));
 if (samples.length) {
   md.push("");
   md.push("Unexpected non-200 answers (first few):");
@@ -832,7 +893,7 @@ md.push("");
 const misses = cacheRounds.filter((r) => !r.nextRead);
 md.push(`Seen on the very next read: **${cacheRounds.length - misses.length}/${cacheRounds.length}**${procs === 1 ? " (one process: not cross-process)" : ""}.`);
 for (const m of misses) {
-  md.push(`- missed: written via ${short(m.write)}, read via ${short(m.read)}; the replica ${m.onReplica === null ? "?" : m.onReplica ? "already had" : "did not yet have"} the post; visible after ${m.visibleAfterMs === null ? "never (2 s)" : `${fmt(m.visibleAfterMs, 0)} ms`}`);
+  md.push(`- missed: written via ${short(m.write)}, read via ${short(m.read)}; ${m.onReplica === null ? "replica not checked" : m.onReplica ? "the replica already had the post" : "the replica did not have the post yet"}; visible after ${m.visibleAfterMs === null ? "never (2 s)" : `${fmt(m.visibleAfterMs, 0)} ms`}`);
 }
 md.push("");
 md.push(`### SSE delivery across processes (${sseRounds.length} messages)`);
@@ -856,32 +917,34 @@ else {
     md.push(`**${ryw.note}**`);
     md.push("");
   }
-  md.push(
-    `\`pg_wal_replay_pause()\` on the replica (${ryw.paused ? "paused" : "**did not reach paused**"}); the author posts through ${short(A)}, then ` +
-      `reads through every process; another user (a follower) does the same reads. The replica ${ryw.replicaHadPost ? "**had**" : "did not have"} ` +
-      `the post while paused (${fmt(ryw.pausedForMs, 0)} ms). Replay then resumed.`,
-  );
-  md.push("");
-  md.push("| who | procedure | via | sees the new post | status |");
-  md.push("| --- | --- | --- | --- | --- |");
-  for (const r of ryw.rows) md.push(`| ${r.who} | ${r.procedure} | ${short(r.via)} | ${r.sees ? "yes" : r.who === "author" ? "**no ✗**" : "no (stale)"} | ${r.status} |`);
-  md.push("");
-  const staleOther = ryw.rows.filter((r) => r.who === "other user" && !r.sees).length;
-  md.push(
-    `Author: ${ryw.rows.filter((r) => r.who === "author" && r.sees).length}/${ryw.rows.filter((r) => r.who === "author").length} reads saw the post. ` +
-      `Other user: ${staleOther}/${ryw.rows.filter((r) => r.who === "other user").length} reads were stale while replay was paused (allowed); ` +
-      `after resume their feed.home showed it on every process after ${ryw.otherVisibleAfterResumeMs === null ? "— (not within 5 s)" : `${fmt(ryw.otherVisibleAfterResumeMs, 0)} ms`}.`,
-  );
+  if (ryw.rows.length) {
+    md.push(
+      `\`pg_wal_replay_pause()\` on the replica (${ryw.paused ? "paused" : "**did not reach paused**"}); the author posts through ${short(A)}, then ` +
+        `reads through every process; another user (a follower) does the same reads. The replica ${ryw.replicaHadPost ? "**had**" : "did not have"} ` +
+        `the post while paused (${fmt(ryw.pausedForMs, 0)} ms). Replay then resumed.`,
+    );
+    md.push("");
+    md.push("| who | procedure | via | sees the new post | status |");
+    md.push("| --- | --- | --- | --- | --- |");
+    for (const r of ryw.rows) md.push(`| ${r.who} | ${r.procedure} | ${short(r.via)} | ${r.sees ? "yes" : r.who === "author" ? "**no ✗**" : "no (stale)"} | ${r.status} |`);
+    md.push("");
+    const staleOther = ryw.rows.filter((r) => r.who === "other user" && !r.sees).length;
+    md.push(
+      `Author: ${ryw.rows.filter((r) => r.who === "author" && r.sees).length}/${ryw.rows.filter((r) => r.who === "author").length} reads saw the post. ` +
+        `Other user: ${staleOther}/${ryw.rows.filter((r) => r.who === "other user").length} reads were stale while replay was paused (allowed); ` +
+        `after resume their feed.home showed it on every process after ${ryw.otherVisibleAfterResumeMs === null ? "— (not within 5 s)" : `${fmt(ryw.otherVisibleAfterResumeMs, 0)} ms`}.`,
+    );
+  }
 }
 md.push("");
 md.push(`### Read-mix throughput (${READ_SECONDS} s per phase, ${CONCURRENCY} concurrent clients, round-robin; 40% feed.home, 30% post.get, 15% user.get, 15% post.listByUser)`);
 md.push("");
-md.push("| processes | requests | req/s | p50 ms | p99 ms | non-200 | machine CPU busy | of it the bench client |");
-md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+md.push("| processes | requests | req/s | p50 ms | p99 ms | non-200 | CPU (share of all cores) |");
+md.push("| ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 for (const r of readRuns) {
   const all = [...r.stats.kinds.values()].flatMap((k) => k.ms).sort((a, b) => a - b);
   const bad = [...r.stats.kinds.values()].reduce((s, k) => s + [...k.codes.entries()].filter(([c]) => c !== "200").reduce((t, [, n]) => t + n, 0), 0);
-  md.push(`| ${r.processes} | ${all.length} | ${fmt(all.length / r.stats.elapsed())} | ${fmt(percentile(all, 0.5), 2)} | ${fmt(percentile(all, 0.99), 2)} | ${bad} | ${pct(r.stats.cpu?.machine)} | ${pct(r.stats.cpu?.client)} |`);
+  md.push(`| ${r.processes} | ${all.length} | ${fmt(all.length / r.stats.elapsed())} | ${fmt(percentile(all, 0.5), 2)} | ${fmt(percentile(all, 0.99), 2)} | ${bad} | ${cpuLine(r.stats.cpu)} |`);
 }
 if (targets.length > 1) {
   const rate = (n: number) => {
