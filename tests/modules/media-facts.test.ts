@@ -210,6 +210,16 @@ describe("media.confirmUpload: durations and frame sizes are read from the file"
     // A 6 s video fits the short post.
     expect(ok(await confirm(u, (await upload(u, "video/mp4", SHORT_MP4)).uploadId, { postId: short.id }))).toMatchObject({ status: "attached", durationSeconds: 6 });
   });
+
+  test("post.create with mediaIds applies the same limit: a confirmed 300 s video cannot make a video_short post", async () => {
+    const u = await user();
+    const created = await upload(u, "video/mp4", LONG_MP4);
+    ok(await confirm(u, created.uploadId));
+    const data = expectError(await mutate(u, "post.create", { type: "video_short", mediaIds: [created.uploadId] }), "BAD_REQUEST", { field: "mediaIds", appCode: "DURATION_OUT_OF_RANGE" });
+    expect(data.details).toEqual({ durationSeconds: 300, minSeconds: 1, maxSeconds: MAX_SHORT_VIDEO_SECONDS });
+    expect((await reservation(created.uploadId))?.status).toBe("confirmed");
+    expect(ok(await mutate(u, "post.create", { type: "video_long", mediaIds: [created.uploadId] })).type).toBe("video_long");
+  });
 });
 
 describe("media.delete: a post keeps its last media item", () => {

@@ -492,6 +492,14 @@ describe("user.updateStyle", () => {
     expect(otherResult.style.customCSS).toBe(`.vrss-profile-${other.id} .card{color:blue}`);
   });
 
+  test("customCSS may load images from this server's own media base only", async () => {
+    const user = await createUserWithToken(ctx.t.sql);
+    const own = `${ctx.s.deps.media.publicBaseUrl}/users/${user.id}/profile/bg.png`;
+    const result = ok(await mutate("user.updateStyle", { customCSS: `.card { background-image: url(${own}) } .x { background-image: url(https://evil.example/a.png) }` }, user.token));
+    expect(result.style.customCSS).toContain(own);
+    expect(result.style.customCSS).not.toContain("evil.example");
+  });
+
   test("customCSS over 20 KB is refused (PAYLOAD_TOO_LARGE) and nothing is stored", async () => {
     const user = await createUserWithToken(ctx.t.sql);
     ok(await mutate("user.updateStyle", { customCSS: ".a { color: red }" }, user.token));

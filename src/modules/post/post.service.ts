@@ -6,6 +6,7 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { durationProblem, type MediaKind } from "../media/media.rules";
 import { checkStorageWarnings } from "../storage/storage.service";
 import { requireVisibleProfile } from "../user/user.service";
 import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
@@ -56,8 +57,8 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
     const want = rule.min === rule.max ? `${rule.min}` : `${rule.min}–${rule.max}`;
     throw new AppError("BAD_REQUEST", `A ${type} post needs ${want} media item(s)`, { field: "mediaIds" });
   }
-  const uploads = await many<{ id: string; media_type: string }>(tx, sql`
-    SELECT id, media_type FROM upload_reservations
+  const uploads = await many<{ id: string; media_type: MediaKind; duration_seconds: number | null }>(tx, sql`
+    SELECT id, media_type, duration_seconds FROM upload_reservations
     WHERE id IN (${sql.join(mediaIds.map((id) => sql`${id}`), sql`, `)}) AND user_id = ${authorId} AND status = 'confirmed'
     FOR UPDATE`);
   if (uploads.length !== mediaIds.length) {
@@ -65,6 +66,16 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
   }
   const wrong = uploads.find((u) => !rule.kinds.includes(u.media_type));
   if (wrong) throw new AppError("BAD_REQUEST", `A ${type} post takes ${rule.kinds.join("/")} media`, { field: "mediaIds" });
+  // The server-read length must suit this post type too (a video_short takes at most 60 s).
+  for (const u of uploads) {
+    const problem = durationProblem(u.media_type, u.duration_seconds, type);
+    if (problem) {
+      throw new AppError("BAD_REQUEST", problem.message, {
+        field: "mediaIds", appCode: "DURATION_OUT_OF_RANGE",
+        details: { durationSeconds: u.duration_seconds, minSeconds: problem.min, maxSeconds: problem.max },
+      });
+    }
+  }
   for (const [order, id] of mediaIds.entries()) {
     // The storage trigger on post_media moves the bytes into storage_usage in this transaction.
     await tx.execute(sql`

@@ -10,11 +10,11 @@ import {
   updateProfileInput, updateStyleInput,
 } from "./user.schema";
 import { getProfile, invalidateProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
-import type { Env } from "../../env";
+import type { MediaStore } from "../../lib/s3";
 
 /** Where profile CSS may load images from: our own media origin only. */
-function mediaOrigins(env: Env): string[] {
-  return env.S3_PUBLIC_URL ? [env.S3_PUBLIC_URL.endsWith("/") ? env.S3_PUBLIC_URL : `${env.S3_PUBLIC_URL}/`] : [];
+function mediaOrigins(media: MediaStore): string[] {
+  return [`${media.publicBaseUrl}/`];
 }
 
 export const userRouter = router({
@@ -50,7 +50,7 @@ export const userRouter = router({
       if (Buffer.byteLength(customCSS, "utf8") > CUSTOM_CSS_MAX_BYTES) {
         throw new AppError("PAYLOAD_TOO_LARGE", "customCSS is larger than 20 KB", { field: "customCSS", appCode: "CSS_TOO_LARGE" });
       }
-      const result = sanitizeCustomCss(customCSS, { scopeClass: `vrss-profile-${ctx.session.userId}`, mediaOrigins: mediaOrigins(ctx.deps.env) });
+      const result = sanitizeCustomCss(customCSS, { scopeClass: `vrss-profile-${ctx.session.userId}`, mediaOrigins: mediaOrigins(ctx.deps.media) });
       style = { ...style, customCSS: result.css };
       removed = result.removed;
     }
