@@ -834,7 +834,7 @@ md.push(
   `Run \`${RUN}\` at ${new Date().toISOString()}, commit \`${gitHead}\`; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB, PostgreSQL ${pgv!.v}, Bun ${Bun.version}. The client, both servers, PostgreSQL (primary and ` +
     `replica), PgBouncer and Redis share these cores. Command: \`bun bench/scale-out.ts --targets ${targets.join(",")} --seconds ${SECONDS} ` +
-    `--concurrency ${CONCURRENCY} --database ${opt.database}${opt.replica ? ` --replica ${opt.replica}` : ""}\`.`,
+    `--concurrency ${CONCURRENCY} --database ${opt.database}${opt.replica ? ` --replica ${opt.replica}` : ""}${opt.label ? ` --label "${opt.label}"` : ""}\`.`,
 );
 md.push("");
 md.push(`**Verdict:** acknowledged = stored: ${ackOk ? "✓" : "✗"} · 5xx: ${fiveXX} ${fiveXX === 0 ? "✓" : "✗"} · cache invalidation across processes: ${cacheOk ? "✓" : "✗"} · SSE across processes: ${sseOk ? "✓" : "✗"} · replica read-your-writes (author): ${replica ? (rywOk ? "✓" : "✗") : "skipped"} · like counters: ${counterMismatches === 0 ? "✓" : `✗ (${counterMismatches} posts)`}`);
@@ -978,7 +978,8 @@ const HEADER = `# Scale-out benchmark
 processes (ports 3101, 3102) writing through PgBouncer in transaction mode (6440) to a PostgreSQL 15
 primary (5440), reading from its streaming replica (5441) with read-your-writes, sharing Redis (6380)
 and one S3 endpoint (s3rver, 9440). Each section is one run; \`--targets\` with one URL gives the
-one-process section, \`--label\` names the configuration. Every figure below is printed by the bench itself.
+one-process section, \`--label\` names the configuration. Every figure in a run section is printed by the
+bench; the findings between the notes markers are written by hand and kept across reruns.
 `;
 const key = `${procs}${opt.label ? ` ${opt.label}` : ""}`;
 const blocks = new Map<string, string>();
