@@ -4,7 +4,8 @@
 // S3_SECRET_ACCESS_KEY=S3RVER S3_PUBLIC_URL=http://127.0.0.1:9440/vrss-media (s3rver accepts the
 // S3RVER/S3RVER key pair, the one src/lib/s3.ts uses for its embedded server). Without S3_ENDPOINT
 // each process starts its own embedded s3rver, and an object uploaded through one process is then
-// missing on the other. Local topologies only: s3rver does not enforce presigned Content-Length.
+// missing on the other. Local topologies only (it listens on loopback): s3rver does not enforce a
+// presigned Content-Length and accepts unsigned requests, so anyone on the machine may read and write.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";

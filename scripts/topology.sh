@@ -274,6 +274,8 @@ up_s3() {
 }
 
 # ------------------------------------------------------------------------------------------ app
+# Every process gets the same PUBLIC_APP_URL (the first one stands in for a load balancer) and the
+# same S3_PUBLIC_URL: links and stored media URLs must not depend on which process made them.
 app_env() { # port
   cat <<EOF
 PORT=$1
@@ -293,7 +295,7 @@ S3_REGION=us-east-1
 S3_ACCESS_KEY_ID=S3RVER
 S3_SECRET_ACCESS_KEY=S3RVER
 S3_PUBLIC_URL=$S3_URL/vrss-media
-PUBLIC_APP_URL=http://127.0.0.1:$1
+PUBLIC_APP_URL=http://127.0.0.1:${APP_PORTS[0]}
 RATE_LIMIT_REGISTER_PER_IP=${TOPOLOGY_REGISTER_PER_IP:-100000}
 EOF
 }
