@@ -25,6 +25,13 @@ const envSchema = z.object({
    * connection or PgBouncer >= 1.21 with max_prepared_statements.
    */
   DATABASE_PREPARE: flag,
+  /**
+   * Pipelining: postgres.js sends a query behind an unfinished autocommit query on the same
+   * connection. Off by default: a transaction pooler (PgBouncer 1.18) releases the server at the
+   * first query's end and the pipelined one is never answered — the connection hangs. Turn on only
+   * for a direct connection.
+   */
+  DATABASE_PIPELINE: flag,
   /** Read replicas (comma separated URLs): lag-tolerant reads go there, see src/db/replicas.ts. */
   DATABASE_READ_URL: z
     .string()

@@ -36,6 +36,13 @@ export interface PostgresOptions {
    * statements are safe on any pooler (at the price of a Parse per query).
    */
   prepare?: boolean;
+  /**
+   * Send queries behind an unfinished autocommit query on the same connection (default off).
+   * Behind a transaction pooler the server is released when the first one ends and the one behind
+   * it is never answered. Off needs patches/postgres@3.4.9.patch (upstream, max_pipeline: 0 breaks
+   * sql.begin); inside transactions queries still pipeline.
+   */
+  pipeline?: boolean;
   applicationName?: string;
 }
 
@@ -43,6 +50,8 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
   const sql = postgres(url, {
     max: opts.max ?? 10,
     prepare: opts.prepare ?? false,
+    // max_pipeline is a postgres.js option its type declarations omit.
+    ...({ max_pipeline: opts.pipeline ? 100 : 0 } as object),
     onnotice: () => {},
     idle_timeout: 30,
     connection: { application_name: opts.applicationName ?? "vrss" },
@@ -96,7 +105,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-export async function openDatabase(config: { url?: string; dataDir: string; poolMax?: number; prepare?: boolean }): Promise<Database> {
-  if (config.url) return connectPostgres(config.url, { max: config.poolMax, prepare: config.prepare });
+export async function openDatabase(config: { url?: string; dataDir: string } & Omit<PostgresOptions, "max"> & { poolMax?: number }): Promise<Database> {
+  if (config.url) return connectPostgres(config.url, { max: config.poolMax, prepare: config.prepare, pipeline: config.pipeline });
   return openPglite(config.dataDir);
 }

@@ -59,7 +59,7 @@ async function fromServer(serverUrl: string): Promise<TestDatabase> {
     // The pooler lane (TEST_POOLER_URL: PgBouncer in transaction mode in front of the same server)
     // puts every app and test query through it; creating and dropping databases stays direct.
     const url = withDatabase(env.TEST_POOLER_URL ?? serverUrl, name);
-    const database = connectPostgres(url, { max: 20, prepare: env.DATABASE_PREPARE });
+    const database = connectPostgres(url, { max: 20, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE });
     return {
       ...database,
       url,

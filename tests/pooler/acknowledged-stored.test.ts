@@ -37,7 +37,7 @@ describe.skipIf(!canRunConcurrently)(`acknowledged = stored ${throughPooler ? "t
   beforeAll(async () => {
     t = await createTestDatabase();
     // Two "processes": two servers, each with its own connection pool to the same database.
-    second = connectPostgres(t.url!, { max: 20, prepare: env.DATABASE_PREPARE });
+    second = connectPostgres(t.url!, { max: 20, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE });
     servers.push(await startTestServer(t), await startTestServer({ ...t, ...second, url: t.url, directUrl: t.directUrl }));
     direct = postgres(t.directUrl!, { max: 2, onnotice: () => {} });
   });
