@@ -67,7 +67,9 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
   const wrong = uploads.find((u) => !rule.kinds.includes(u.media_type));
   if (wrong) throw new AppError("BAD_REQUEST", `A ${type} post takes ${rule.kinds.join("/")} media`, { field: "mediaIds" });
   // The server-read length must suit this post type too (a video_short takes at most 60 s).
+  // confirmUpload already refused media with no readable length; rows from before it have none.
   for (const u of uploads) {
+    if (u.duration_seconds === null) continue;
     const problem = durationProblem(u.media_type, u.duration_seconds, type);
     if (problem) {
       throw new AppError("BAD_REQUEST", problem.message, {
