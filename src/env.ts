@@ -88,8 +88,11 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default("vrss:"),
   /** Sessions live this long after their last use (sliding renewal). */
   SESSION_TTL_DAYS: z.coerce.number().min(1).max(365).default(30),
-  /** Where links in mails point (verification, password reset). */
-  PUBLIC_APP_URL: z.string().url().default("http://localhost:3000"),
+  /**
+   * This app's public origin: links in mails, and the base of media served through /media.
+   * Unset: http://localhost:<PORT>, so a dev server on another port stores URLs that reach it.
+   */
+  PUBLIC_APP_URL: z.string().url().optional(),
   /** SMTP server for outgoing mail; unset in development: mail links are logged instead. */
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("VRSS <no-reply@vrss.local>"),
@@ -121,7 +124,7 @@ const envSchema = z.object({
   TEST_CHROMIUM_PATH: optionalString,
 });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = Omit<z.infer<typeof envSchema>, "PUBLIC_APP_URL"> & { PUBLIC_APP_URL: string };
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
@@ -129,7 +132,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
-  return result.data;
+  const data = result.data;
+  return { ...data, PUBLIC_APP_URL: data.PUBLIC_APP_URL ?? `http://localhost:${data.PORT || 3000}` };
 }
 
 export const env: Env = parseEnv(process.env);

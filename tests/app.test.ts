@@ -178,3 +178,13 @@ describe("CORS on /api/rpc (ALLOWED_ORIGINS: http://localhost:3000, http://local
     expect(row!.bio).toBe(`from ${allowed}`);
   });
 });
+
+describe("environment", () => {
+  test("PUBLIC_APP_URL defaults to this server's port, so /media URLs of a dev server on another port reach it", async () => {
+    const { parseEnv } = await import("../src/env");
+    expect(parseEnv({ PORT: "3999" }).PUBLIC_APP_URL).toBe("http://localhost:3999");
+    expect(parseEnv({}).PUBLIC_APP_URL).toBe("http://localhost:3000");
+    expect(parseEnv({ PORT: "3999", PUBLIC_APP_URL: "https://vrss.example" }).PUBLIC_APP_URL).toBe("https://vrss.example");
+    expect(() => parseEnv({ PUBLIC_APP_URL: "not a url" })).toThrow(/PUBLIC_APP_URL/);
+  });
+});
