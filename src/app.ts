@@ -200,6 +200,13 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // The OpenAPI 3.1 document of /api/rpc, generated from the router's Zod schemas on first request.
+  let openApi: Promise<unknown> | undefined;
+  app.get("/api/openapi.json", async (c) => {
+    openApi ??= import("../scripts/docs-api").then((docs) => docs.buildOpenApi());
+    return c.json(await openApi);
+  });
+
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse(); // e.g. csrf's 403
