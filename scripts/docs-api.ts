@@ -80,6 +80,16 @@ function isZod(schema: unknown): schema is z.ZodType {
   return typeof schema === "object" && schema !== null && "_zod" in schema;
 }
 
+function acceptsNothing(schema: z.ZodType): boolean {
+  const optin = (schema as unknown as { _zod: { optin?: string } })._zod.optin;
+  if (optin === "optional" || optin === "defaulted") return true;
+  try {
+    return schema.safeParse(undefined).success;
+  } catch {
+    return false; // async refinements: not decidable here, so documented as required
+  }
+}
+
 function status(code: TRPCError["code"]): number {
   return getHTTPStatusCodeFromError(new TRPCError({ code }));
 }
@@ -112,7 +122,9 @@ export function collectProcedures(router: unknown = appRouter): ProcedureDoc[] {
       let input: JsonSchema | null = null;
       if (inputs.length === 1) input = jsonSchema(inputs[0], "input");
       else if (inputs.length > 1) input = { allOf: inputs.map((i) => jsonSchema(i, "input")) };
-      const inputOptional = inputs.length === 0 || inputs.every((i) => (i as { _zod: { optin?: string } })._zod.optin === "optional");
+      // Optional on the wire when leaving it out (tRPC then parses `undefined`) is accepted:
+      // `.optional()`, and `.default()` / `.prefault()` too.
+      const inputOptional = inputs.length === 0 || inputs.every((i) => acceptsNothing(i));
       const output = def.output === undefined ? null : isZod(def.output) ? jsonSchema(def.output, "output") : {};
       return { path, kind: def.type, tier, input, inputOptional, output, errors: errorsOf(def.type, tier, inputs.length > 0) };
     });
@@ -128,8 +140,9 @@ function literal(value: unknown): string {
 }
 
 function bounds(min: unknown, max: unknown, unit = ""): string {
-  const lo = typeof min === "number" ? min : undefined;
-  const hi = typeof max === "number" ? max : undefined;
+  // z.int()'s safe-integer range says nothing a reader needs.
+  const lo = typeof min === "number" && min !== Number.MIN_SAFE_INTEGER ? min : undefined;
+  const hi = typeof max === "number" && max !== Number.MAX_SAFE_INTEGER ? max : undefined;
   if (lo === undefined && hi === undefined) return "";
   if (lo !== undefined && hi !== undefined) return lo === hi ? `(${lo}${unit})` : `(${lo}..${hi}${unit})`;
   return lo !== undefined ? `(≥${lo}${unit})` : `(≤${hi}${unit})`;
