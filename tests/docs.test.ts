@@ -1,9 +1,9 @@
 // docs/api.md and docs/openapi.json: generated from the router, current, and a valid OpenAPI 3.1
 // document (checked by a real validator) that describes every procedure and the wire as it is.
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { RunningServer } from "../src/server";
 import { appRouter } from "../src/trpc/router";
@@ -150,4 +150,19 @@ describe("docs/api.md and docs/openapi.json", () => {
     expect(stale.stderr.toString()).toContain("docs/api.md is stale");
     rmSync(dir, { recursive: true, force: true });
   });
+});
+
+describe("README and docs link only files inside the repository", () => {
+  for (const file of ["README.md", "docs/api.md", "docs/data-model.md"]) {
+    test(file, () => {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z]+:/.test(t));
+      for (const target of targets) {
+        const path = resolve(dirname(join(ROOT, file)), target);
+        expect(relative(ROOT, path).startsWith("..")).toBe(false);
+        expect(existsSync(path)).toBe(true);
+      }
+      expect(text).not.toContain("../shared");
+    });
+  }
 });
