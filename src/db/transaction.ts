@@ -3,6 +3,9 @@
 import type { Db, Tx } from "./client";
 import { findPgError, RETRYABLE_SQLSTATES } from "../lib/errors";
 
+/** Not Bun.sleep: this file is in the type graph of src/client.ts, which browsers compile without Bun's types. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
   const attempts = opts.attempts ?? 4;
   for (let attempt = 1; ; attempt++) {
@@ -11,7 +14,7 @@ export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: {
     } catch (error) {
       const pg = findPgError(error);
       if (attempt >= attempts || !pg || !RETRYABLE_SQLSTATES.has(pg.code)) throw error;
-      await Bun.sleep(5 * attempt + Math.random() * 20);
+      await sleep(5 * attempt + Math.random() * 20);
     }
   }
 }

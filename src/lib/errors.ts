@@ -1,8 +1,12 @@
 // Business code throws AppError(code); toTRPCError is the single place that turns any thrown value
 // (AppError, a PostgreSQL error, anything else) into what a client may see.
 import { TRPCError } from "@trpc/server";
+import type { AppErrorCode } from "./app-codes";
 
-export type AppErrorCode =
+export { APP_CODES, isAppErrorCode, type AppErrorCode } from "./app-codes";
+
+/** The tRPC error code (and so the HTTP status) of an AppError. */
+export type ErrorCode =
   | "BAD_REQUEST"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
@@ -16,7 +20,7 @@ export type AppErrorCode =
 
 export interface AppErrorOptions {
   /** Stable machine-readable reason, e.g. USERNAME_TAKEN, STORAGE_QUOTA_EXCEEDED. */
-  appCode?: string;
+  appCode?: AppErrorCode;
   /** The input field at fault, for BAD_REQUEST. */
   field?: string;
   /** Extra safe-to-show data (e.g. availableBytes, retryAfterSeconds). */
@@ -25,12 +29,12 @@ export interface AppErrorOptions {
 }
 
 export class AppError extends Error {
-  readonly code: AppErrorCode;
-  readonly appCode?: string;
+  readonly code: ErrorCode;
+  readonly appCode?: AppErrorCode;
   readonly field?: string;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: AppErrorCode, message?: string, opts: AppErrorOptions = {}) {
+  constructor(code: ErrorCode, message?: string, opts: AppErrorOptions = {}) {
     super(message ?? defaultMessage(code), { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
@@ -40,7 +44,7 @@ export class AppError extends Error {
   }
 }
 
-function defaultMessage(code: AppErrorCode): string {
+function defaultMessage(code: ErrorCode): string {
   switch (code) {
     case "NOT_FOUND": return "Not found";
     case "UNAUTHORIZED": return "Authentication required";
@@ -53,7 +57,7 @@ function defaultMessage(code: AppErrorCode): string {
 }
 
 /** Unique constraints whose violation has a stable, documented appCode. */
-const UNIQUE_APP_CODES: Record<string, { appCode: string; field: string; message: string }> = {
+const UNIQUE_APP_CODES: Record<string, { appCode: AppErrorCode; field: string; message: string }> = {
   users_username_key: { appCode: "USERNAME_TAKEN", field: "username", message: "Username is taken" },
   users_username_lower_key: { appCode: "USERNAME_TAKEN", field: "username", message: "Username is taken" },
   users_email_key: { appCode: "EMAIL_TAKEN", field: "email", message: "Email is already registered" },
@@ -115,7 +119,7 @@ export function isConnectionError(error: unknown): boolean {
   return false;
 }
 
-export function databaseUnavailable(cause: unknown, appCode = "DATABASE_UNAVAILABLE"): AppError {
+export function databaseUnavailable(cause: unknown, appCode: AppErrorCode = "DATABASE_UNAVAILABLE"): AppError {
   return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable, please retry", {
     appCode,
     details: { retryAfterSeconds: 1 },

@@ -22,7 +22,8 @@ const t = initTRPC.context<Context>().create({
     const app = cause instanceof AppError ? cause : undefined;
     const zod = cause instanceof ZodError ? cause : undefined;
     const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
-    const fieldErrors = zod ? z.flattenError(zod).fieldErrors : undefined;
+    // Per input field, its messages (a typed record: flattenError of an unknown shape is `{}`).
+    const fieldErrors: Record<string, string[] | undefined> | undefined = zod ? z.flattenError(zod).fieldErrors : undefined;
     let message = shape.message;
     if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
     else if (zod) message = zod.issues.map((i) => `${issueField(i) || "input"}: ${i.message}`).join("; ");

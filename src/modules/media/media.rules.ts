@@ -1,6 +1,7 @@
 // The spec's media allow-lists and per-type maxima, and what a sniffed file may be for each
 // declared type.
-export type MediaKind = "image" | "gif" | "video" | "audio";
+export const MEDIA_KINDS = ["image", "gif", "video", "audio"] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export interface MimeRule {
   kind: MediaKind;

@@ -72,7 +72,7 @@ export async function createUpload(
   if (!rule) throw new AppError("BAD_REQUEST", "Unsupported file type", { field: "mimeType", appCode: "UNSUPPORTED_FILE_TYPE" });
   if (input.sizeBytes > rule.maxBytes) {
     throw new AppError("BAD_REQUEST", `A ${rule.kind} is at most ${rule.maxBytes / 1024 / 1024} MB`, {
-      field: "sizeBytes", appCode: `${rule.kind === "gif" ? "IMAGE" : rule.kind.toUpperCase()}_TOO_LARGE`,
+      field: "sizeBytes", appCode: rule.kind === "video" ? "VIDEO_TOO_LARGE" : rule.kind === "audio" ? "AUDIO_TOO_LARGE" : "IMAGE_TOO_LARGE",
     });
   }
   // A store that is down would turn this into a reservation holding quota for 30 minutes with an

@@ -8,7 +8,8 @@ import { iso, many, one } from "../../db/query";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 
-export type NotificationType = "follow" | "friend" | "like" | "comment" | "reply" | "repost" | "mention" | "message" | "system";
+export type { NotificationType } from "./notification.constants";
+import type { NotificationType } from "./notification.constants";
 
 const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> = {
   follow: " followed you",

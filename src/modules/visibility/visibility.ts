@@ -5,7 +5,8 @@ import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { one } from "../../db/query";
 
-export type Visibility = "public" | "followers" | "private";
+export type { ProfileVisibility as Visibility } from "../user/user.constants";
+import type { ProfileVisibility as Visibility } from "../user/user.constants";
 
 export interface Relation {
   isSelf: boolean;
