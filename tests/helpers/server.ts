@@ -156,3 +156,15 @@ export async function walkPages<T>(
   }
   return { items, sizes };
 }
+
+/**
+ * A timeline page of plain posts (feed.discover, feed.execute, post.listByUser, post.bookmarks, or a
+ * timeline without reposts): checks every item is a post item (`{ id: "p<postId>", kind: "post",
+ * post, repost: null }`) and returns the page with the posts themselves as its items.
+ */
+export function postsOf(page: { items: any[]; nextCursor: string | null }): any {
+  for (const item of page.items) {
+    expect({ id: item.id, kind: item.kind, repost: item.repost }).toEqual({ id: `p${item.post?.id}`, kind: "post", repost: null });
+  }
+  return { ...page, items: page.items.map((item) => item.post) };
+}

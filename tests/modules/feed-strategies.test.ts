@@ -80,5 +80,5 @@ test("LATERAL, proven window and window-with-fallback give identical pages", asy
   const newest = await t.db.execute(sql`SELECT max(published_at) AS m FROM posts p
     WHERE p.user_id IN (SELECT following_id FROM user_follows WHERE follower_id = ${viewer})`);
   expect(first).toBeDefined();
-  expect(Date.parse(first!.sortTime)).toBeGreaterThanOrEqual(Date.parse(String((newest as unknown as { m: string }[])[0]!.m)));
+  expect(Date.parse(first!.repost?.createdAt ?? first!.post.publishedAt!)).toBeGreaterThanOrEqual(Date.parse(String((newest as unknown as { m: string }[])[0]!.m)));
 });

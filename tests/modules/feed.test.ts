@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { TestDatabase } from "../helpers/db";
 import { createPost, createUser, createUserWithToken, follow, type TestPost, type TestUser } from "../helpers/factories";
-import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
+import { type Authed, ok, postsOf, rpc, type RpcResult, useServer } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -93,7 +93,6 @@ describe("feed.home", () => {
       kind: "repost",
       post: { id: e1.id, author: { id: e.id, username: e.username } },
       repost: { id: rAe1, by: { id: a.id, username: a.username, displayName: "Alice" }, comment: null, createdAt: rAe1At.toISOString() },
-      sortTime: rAe1At.toISOString(),
     });
     const post = page.items.find((i: { id: string }) => i.id === p(c1));
     expect(post).toMatchObject({ kind: "post", repost: null, post: { id: c1.id, author: { id: c.id } } });
@@ -246,7 +245,7 @@ describe("feed.home", () => {
 describe("feed.discover", () => {
   const ctx = useServer();
   const discover = async (input: Record<string, unknown>, token?: string) =>
-    ok(await rpc(ctx.s.url, "feed.discover", input, { method: "GET", token }));
+    postsOf(ok(await rpc(ctx.s.url, "feed.discover", input, { method: "GET", token })));
   const d: Record<string, TestPost> = {};
   let viewer: Authed;
 
@@ -342,7 +341,7 @@ describe("custom feeds: management, validation, visibility, cache", () => {
   const createFeed = async (owner: Authed, filters: unknown[], extra: Record<string, unknown> = {}) =>
     ok(await mutate(owner, "feed.create", { name: `feed ${++seq}`, algorithmConfig: { filters, ...extra } }));
   const execute = async (user: Authed | null, feedId: string, input: Record<string, unknown> = {}) =>
-    ok(await query(user, "feed.execute", { feedId, limit: 100, ...input }));
+    postsOf(ok(await query(user, "feed.execute", { feedId, limit: 100, ...input })));
   const filterRows = async (feedId: string): Promise<Record<string, unknown>[]> => [
     ...(await ctx.t.sql`
       SELECT type::text, operator::text, value, group_id, logical_operator, display_order FROM feed_filters
@@ -720,7 +719,7 @@ describe("custom feeds: execution of every filter type, operator, group and sort
     const feed = ok(created);
     try {
       const as = opts.as === undefined ? owner : opts.as;
-      const page = ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: opts.limit ?? 100 }, { method: "GET", token: as?.token }));
+      const page = postsOf(ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: opts.limit ?? 100 }, { method: "GET", token: as?.token })));
       expect(page.nextCursor).toBeNull();
       return ids(page);
     } finally {
@@ -733,7 +732,7 @@ describe("custom feeds: execution of every filter type, operator, group and sort
     const out: string[] = [];
     let cursor: string | undefined;
     for (let i = 0; i < 50; i++) {
-      const page = ok(await rpc(ctx.s.url, "feed.execute", { feedId, limit, cursor }, { method: "GET", token: as?.token }));
+      const page = postsOf(ok(await rpc(ctx.s.url, "feed.execute", { feedId, limit, cursor }, { method: "GET", token: as?.token })));
       expect(page.items.length).toBeLessThanOrEqual(limit);
       out.push(...ids(page));
       if (!page.nextCursor) return out;
@@ -873,9 +872,9 @@ describe("custom feeds: execution of every filter type, operator, group and sort
     expect(await walk(feed.id, 2)).toEqual(expected);
     expect(await walk(feed.id, 3, viewer)).toEqual(expected);
     // A post created after the first page belongs before it: later pages do not shift.
-    const first = ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: 2 }, { method: "GET", token: viewer.token }));
+    const first = postsOf(ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: 2 }, { method: "GET", token: viewer.token })));
     const newer = await createPost(ctx.t.sql, u.friend!.id);
-    const second = ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: 2, cursor: first.nextCursor }, { method: "GET", token: viewer.token }));
+    const second = postsOf(ok(await rpc(ctx.s.url, "feed.execute", { feedId: feed.id, limit: 2, cursor: first.nextCursor }, { method: "GET", token: viewer.token })));
     expect([...ids(first), ...ids(second)]).toEqual(expected.slice(0, 4));
     await ctx.t.sql`DELETE FROM posts WHERE id = ${newer.id}`;
     ok(await rpc(ctx.s.url, "feed.delete", { feedId: feed.id }, { token: owner.token }));

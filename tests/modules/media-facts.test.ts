@@ -126,7 +126,7 @@ describe("media.confirmUpload: durations and frame sizes are read from the file"
     }
   });
 
-  test("attached to a post, post_media carries the same facts; post.create's mediaIds take them from the upload", async () => {
+  test("attached to a post, post_media carries the same facts; post.create's uploadIds take them from the upload", async () => {
     const u = await user();
     const song = await createPost(ctx.t.sql, u.id, { type: "song", content: null });
     const video = await createPost(ctx.t.sql, u.id, { type: "video_long", content: null });
@@ -134,7 +134,7 @@ describe("media.confirmUpload: durations and frame sizes are read from the file"
     ok(await confirm(u, (await upload(u, "video/mp4", LONG_MP4)).uploadId, { postId: video.id, width: 1920, height: 1080 }));
     const short = await upload(u, "video/webm", SHORT_WEBM);
     ok(await confirm(u, short.uploadId, { durationSeconds: 59 }));
-    const post = ok(await mutate(u, "post.create", { type: "video_short", mediaIds: [short.uploadId], content: "clip" }));
+    const post = ok(await mutate(u, "post.create", { type: "video_short", uploadIds: [short.uploadId], content: "clip" }));
     const rows = await ctx.t.sql<{ post_id: string; duration_seconds: number; width: number | null; height: number | null }[]>`
       SELECT post_id::text, duration_seconds, width, height FROM post_media WHERE user_id = ${u.id} ORDER BY id`;
     expect(rows.map((r) => ({ ...r }))).toEqual([
@@ -211,14 +211,14 @@ describe("media.confirmUpload: durations and frame sizes are read from the file"
     expect(ok(await confirm(u, (await upload(u, "video/mp4", SHORT_MP4)).uploadId, { postId: short.id }))).toMatchObject({ status: "attached", durationSeconds: 6 });
   });
 
-  test("post.create with mediaIds applies the same limit: a confirmed 300 s video cannot make a video_short post", async () => {
+  test("post.create with uploadIds applies the same limit: a confirmed 300 s video cannot make a video_short post", async () => {
     const u = await user();
     const created = await upload(u, "video/mp4", LONG_MP4);
     ok(await confirm(u, created.uploadId));
-    const data = expectError(await mutate(u, "post.create", { type: "video_short", mediaIds: [created.uploadId] }), "BAD_REQUEST", { field: "mediaIds", appCode: "DURATION_OUT_OF_RANGE" });
+    const data = expectError(await mutate(u, "post.create", { type: "video_short", uploadIds: [created.uploadId] }), "BAD_REQUEST", { field: "uploadIds", appCode: "DURATION_OUT_OF_RANGE" });
     expect(data.details).toEqual({ durationSeconds: 300, minSeconds: 1, maxSeconds: MAX_SHORT_VIDEO_SECONDS });
     expect((await reservation(created.uploadId))?.status).toBe("confirmed");
-    expect(ok(await mutate(u, "post.create", { type: "video_long", mediaIds: [created.uploadId] })).type).toBe("video_long");
+    expect(ok(await mutate(u, "post.create", { type: "video_long", uploadIds: [created.uploadId] })).type).toBe("video_long");
   });
 });
 

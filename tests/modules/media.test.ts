@@ -2,7 +2,7 @@
 // a real PUT of real bytes to the presigned URL (on the embedded s3rver, and on the real S3 of
 // TEST_S3_* when it is set: every case runs once per store kind),
 // media.confirmUpload (size, magic bytes, sharp's real dimensions and thumbnail; every refusal
-// deletes the object), attaching to posts (confirm with postId, or post.create's mediaIds),
+// deletes the object), attaching to posts (confirm with postId, or post.create's uploadIds),
 // quota under concurrency (parallel calls and one tRPC batch), media.delete, the housekeeping jobs
 // (reservation expiry, abandoned uploads, orphaned media, the bucket sweep), profile backgrounds,
 // GET /media (what a confirmed upload's public URL serves), the bucket's CORS rule, a store outage
@@ -601,7 +601,7 @@ function mediaCases(kind: StoreKind) {
       await expectInvariant(u.id);
     });
 
-    test("confirm without postId keeps the upload for post.create's mediaIds: display order follows mediaIds, used_bytes grows", async () => {
+    test("confirm without postId keeps the upload for post.create's uploadIds: display order follows uploadIds, used_bytes grows", async () => {
       const u = await user();
       const files = [await png(30, 10), await jpeg(31, 11), await gif(32, 12)];
       const views = [];
@@ -610,7 +610,7 @@ function mediaCases(kind: StoreKind) {
       expect((await usage(u.id)).used).toBe(0);
 
       const order = [views[2], views[0], views[1]];
-      const post = ok(await mutate(u, "post.create", { type: "image_gallery", content: "three", mediaIds: order.map((v) => v.uploadId) }));
+      const post = ok(await mutate(u, "post.create", { type: "image_gallery", content: "three", uploadIds: order.map((v) => v.uploadId) }));
       expect(post.media.map((m: any) => [m.url, m.displayOrder, m.width, m.height, m.type])).toEqual(
         order.map((v, i) => [v.url, i, v.width, v.height, v.type]));
       const shown = ok(await query(null, "post.get", { postId: post.id }));
@@ -623,7 +623,7 @@ function mediaCases(kind: StoreKind) {
       // Attached uploads are no longer held twice: available = quota − used.
       expect(await availableBytes(u)).toBe(FREE_QUOTA - total);
       // And cannot be attached again.
-      const again = expectError(await mutate(u, "post.create", { type: "image", mediaIds: [views[0].uploadId] }), "BAD_REQUEST", { field: "mediaIds" });
+      const again = expectError(await mutate(u, "post.create", { type: "image", uploadIds: [views[0].uploadId] }), "BAD_REQUEST", { field: "uploadIds" });
       expect(again.appCode).toBe("MEDIA_NOT_AVAILABLE");
       await expectInvariant(u.id);
     });
@@ -639,7 +639,7 @@ function mediaCases(kind: StoreKind) {
         await put(c, body(i), { ...c.headers, "Content-Length": String(body(i).length) });
         expect(ok(await confirm(u, c.uploadId)).status).toBe("confirmed");
       }
-      const post = ok(await mutate(u, "post.create", { type: "album", content: "all of it", mediaIds: created.map((c) => c.uploadId) }));
+      const post = ok(await mutate(u, "post.create", { type: "album", content: "all of it", uploadIds: created.map((c) => c.uploadId) }));
       expect(post.media.length).toBe(created.length);
     }
 
@@ -733,13 +733,13 @@ function mediaCases(kind: StoreKind) {
       expect(await reservation(created.uploadId)).toBeNull();
       expect(await availableBytes(u)).toBe(FREE_QUOTA);
 
-      // A pending one too; an attached one must be deleted through its mediaId.
+      // A pending one too; an attached one is the post item it became (here the post's only one: refused).
       const pending = await uploadBytes(u, "audio/wav", wav());
       expect(ok(await mutate(u, "media.delete", { uploadId: pending.uploadId }))).toEqual({ deleted: true });
       expect(await exists(pending.fileKey)).toBe(false);
       const post = await createPost(ctx.t.sql, u.id, { type: "song", content: null });
       const attached = (await confirmed(u, "audio/wav", wav(), { postId: post.id })).view;
-      expectError(await mutate(u, "media.delete", { uploadId: attached.uploadId }), "NOT_FOUND");
+      expectError(await mutate(u, "media.delete", { uploadId: attached.uploadId }), "CONFLICT", { appCode: "LAST_MEDIA_OF_POST" });
       expect(await exists(store().keyOfUrl(attached.url)!)).toBe(true);
     });
   });

@@ -8,7 +8,7 @@ import { purgeSoftDeletedContent, reconcileCounters } from "../../src/jobs/conte
 import { publishDueScheduledPosts } from "../../src/modules/post/post.scheduler";
 import { canRunConcurrently, type TestDatabase } from "../helpers/db";
 import { addMedia, createPost, createUpload, createUser, createUserWithToken, follow } from "../helpers/factories";
-import { type Authed, callersOf, expectError, ok, rpc, useServer } from "../helpers/server";
+import { type Authed, callersOf, expectError, ok, postsOf, rpc, useServer } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -45,7 +45,7 @@ describe("post.create: the nine types", () => {
       expectError(await mutate(author, "post.create", { type, content: "" }), "BAD_REQUEST", "content");
       expectError(await mutate(author, "post.create", { type, content: "  \n\t " }), "BAD_REQUEST", "content");
       const upload = await createUpload(ctx.t.sql, author.id);
-      expectError(await mutate(author, "post.create", { type, content: "hi", mediaIds: [upload.id] }), "BAD_REQUEST", "mediaIds");
+      expectError(await mutate(author, "post.create", { type, content: "hi", uploadIds: [upload.id] }), "BAD_REQUEST", "uploadIds");
     }
     expectError(await mutate(author, "post.create", { type: "text_short", content: "x".repeat(1001) }), "BAD_REQUEST", "content");
     expect(await postCount(author.id)).toBe(0);
@@ -80,16 +80,16 @@ describe("post.create: the nine types", () => {
   for (const c of MEDIA_CASES) {
     test(`${c.type}: refused without media, with the wrong kind or count; accepted with own confirmed uploads, in order`, async () => {
       const author = await user();
-      expectError(await mutate(author, "post.create", { type: c.type, content: "caption" }), "BAD_REQUEST", "mediaIds");
-      expectError(await mutate(author, "post.create", { type: c.type, mediaIds: [] }), "BAD_REQUEST", "mediaIds");
+      expectError(await mutate(author, "post.create", { type: c.type, content: "caption" }), "BAD_REQUEST", "uploadIds");
+      expectError(await mutate(author, "post.create", { type: c.type, uploadIds: [] }), "BAD_REQUEST", "uploadIds");
 
       const wrong = [];
       for (const kind of c.wrong) wrong.push(await createUpload(ctx.t.sql, author.id, { mediaType: kind }));
-      expectError(await mutate(author, "post.create", { type: c.type, mediaIds: wrong.map((u) => u.id) }), "BAD_REQUEST", "mediaIds");
+      expectError(await mutate(author, "post.create", { type: c.type, uploadIds: wrong.map((u) => u.id) }), "BAD_REQUEST", "uploadIds");
       if (c.tooMany) {
         const uploads = [];
         for (const kind of c.tooMany) uploads.push(await createUpload(ctx.t.sql, author.id, { mediaType: kind }));
-        expectError(await mutate(author, "post.create", { type: c.type, mediaIds: uploads.map((u) => u.id) }), "BAD_REQUEST", "mediaIds");
+        expectError(await mutate(author, "post.create", { type: c.type, uploadIds: uploads.map((u) => u.id) }), "BAD_REQUEST", "uploadIds");
       }
       // Nothing was written by the refused attempts.
       expect(await postCount(author.id)).toBe(0);
@@ -98,11 +98,11 @@ describe("post.create: the nine types", () => {
         SELECT count(*)::int AS n FROM upload_reservations WHERE user_id = ${author.id} AND status <> 'confirmed'`;
       expect(held!.n).toBe(0);
 
-      // Uploaded in one order, attached in another: the post keeps the order of mediaIds.
+      // Uploaded in one order, attached in another: the post keeps the order of uploadIds.
       const uploads = [];
       for (const [i, kind] of c.good.entries()) uploads.push(await createUpload(ctx.t.sql, author.id, { mediaType: kind, sizeBytes: 1000 + 111 * i }));
       const order = [...uploads].reverse();
-      const post = ok(await mutate(author, "post.create", { type: c.type, mediaIds: order.map((u) => u.id) }));
+      const post = ok(await mutate(author, "post.create", { type: c.type, uploadIds: order.map((u) => u.id) }));
       expect(post).toMatchObject({ type: c.type, status: "published", content: null });
       expect(post.publishedAt).not.toBeNull();
       expect(post.media.map((m: { url: string; displayOrder: number }) => [m.url, m.displayOrder])).toEqual(order.map((u, i) => [u.file_url, i]));
@@ -120,25 +120,25 @@ describe("post.create: the nine types", () => {
       expect(order.map((u) => byId.get(u.id)!.media_id)).toEqual(media.map((m) => m.id));
 
       // An attached upload cannot be used twice.
-      expectError(await mutate(author, "post.create", { type: c.type, mediaIds: order.map((u) => u.id) }), "BAD_REQUEST", "mediaIds");
+      expectError(await mutate(author, "post.create", { type: c.type, uploadIds: order.map((u) => u.id) }), "BAD_REQUEST", "uploadIds");
       expect(await usedBytes(author.id)).toBe(total);
       expect(await postCount(author.id)).toBe(1);
     });
   }
 
-  test("someone else's upload, a pending one, or an unknown id → BAD_REQUEST mediaIds, nothing attached", async () => {
+  test("someone else's upload, a pending one, or an unknown id → BAD_REQUEST uploadIds, nothing attached", async () => {
     const author = await user();
     const other = await user();
     const theirs = await createUpload(ctx.t.sql, other.id);
     const pending = await createUpload(ctx.t.sql, author.id, { status: "pending" });
     const mine = await createUpload(ctx.t.sql, author.id);
-    for (const mediaIds of [[theirs.id], [pending.id], ["999999999"]]) {
-      const res = await mutate(author, "post.create", { type: "image", mediaIds });
-      expectError(res, "BAD_REQUEST", "mediaIds");
+    for (const uploadIds of [[theirs.id], [pending.id], ["999999999"]]) {
+      const res = await mutate(author, "post.create", { type: "image", uploadIds });
+      expectError(res, "BAD_REQUEST", "uploadIds");
       expect(res.body.error.data.appCode).toBe("MEDIA_NOT_AVAILABLE");
     }
     // A gallery mixing one's own upload with someone else's is refused as a whole.
-    expectError(await mutate(author, "post.create", { type: "image_gallery", mediaIds: [mine.id, theirs.id] }), "BAD_REQUEST", "mediaIds");
+    expectError(await mutate(author, "post.create", { type: "image_gallery", uploadIds: [mine.id, theirs.id] }), "BAD_REQUEST", "uploadIds");
     const statuses = await ctx.t.sql<{ id: string; status: string }[]>`
       SELECT id, status FROM upload_reservations WHERE id IN ${ctx.t.sql([theirs.id, pending.id, mine.id])} ORDER BY id`;
     expect(statuses.map((r) => r.status)).toEqual(["confirmed", "pending", "confirmed"]);
@@ -164,8 +164,8 @@ describe("drafts, scheduling, publish", () => {
     expectError(await query(stranger, "post.get", { postId: draft.id }), "NOT_FOUND");
     expectError(await query(null, "post.get", { postId: draft.id }), "NOT_FOUND");
     expect(ok(await query(author, "post.get", { postId: draft.id })).status).toBe("draft");
-    expect(ok(await query(author, "post.listByUser", { username: author.username })).items).toEqual([]);
-    expect(ok(await query(author, "post.listByUser", { username: author.username, status: "draft" })).items.map((p: any) => p.id)).toEqual([draft.id]);
+    expect(postsOf(ok(await query(author, "post.listByUser", { username: author.username }))).items).toEqual([]);
+    expect(postsOf(ok(await query(author, "post.listByUser", { username: author.username, status: "draft" }))).items.map((p: any) => p.id)).toEqual([draft.id]);
     expectError(await query(stranger, "post.listByUser", { username: author.username, status: "draft" }), "NOT_FOUND");
 
     expectError(await mutate(stranger, "post.publish", { postId: draft.id }), "NOT_FOUND");
@@ -175,7 +175,7 @@ describe("drafts, scheduling, publish", () => {
     // Publishing again changes nothing.
     const again = ok(await mutate(author, "post.publish", { postId: draft.id }));
     expect(again.publishedAt).toBe(published.publishedAt);
-    expect(ok(await query(stranger, "post.listByUser", { username: author.username })).items.map((p: any) => p.id)).toEqual([draft.id]);
+    expect(postsOf(ok(await query(stranger, "post.listByUser", { username: author.username }))).items.map((p: any) => p.id)).toEqual([draft.id]);
   });
 
   test("scheduledFor must be given, in the future, within a year, and only for scheduled posts", async () => {
@@ -195,7 +195,7 @@ describe("drafts, scheduling, publish", () => {
     expectError(await mutate(author, "post.update", { postId: scheduled.id, scheduledFor: ago(1000) }), "BAD_REQUEST", "scheduledFor");
     const later = inFuture(3 * DAY);
     expect(ok(await mutate(author, "post.update", { postId: scheduled.id, scheduledFor: later })).scheduledFor).toBe(later);
-    expect(ok(await query(author, "post.listByUser", { username: author.username, status: "scheduled" })).items.map((p: any) => p.id)).toEqual([scheduled.id]);
+    expect(postsOf(ok(await query(author, "post.listByUser", { username: author.username, status: "scheduled" }))).items.map((p: any) => p.id)).toEqual([scheduled.id]);
     // publish now, ahead of time.
     const published = ok(await mutate(author, "post.publish", { postId: scheduled.id }));
     expect(published.status).toBe("published");
@@ -239,7 +239,7 @@ describe("update, delete, restore", () => {
     expectError(await mutate(author, "post.delete", { postId: post.id }), "NOT_FOUND");
     expectError(await query(author, "post.get", { postId: post.id }), "NOT_FOUND");
     expectError(await query(other, "post.get", { postId: post.id }), "NOT_FOUND");
-    expect(ok(await query(author, "post.listByUser", { username: author.username })).items).toEqual([]);
+    expect(postsOf(ok(await query(author, "post.listByUser", { username: author.username }))).items).toEqual([]);
 
     expectError(await mutate(other, "post.restore", { postId: post.id }), "NOT_FOUND");
     const restored = ok(await mutate(author, "post.restore", { postId: post.id }));
@@ -333,7 +333,7 @@ describe("reading posts", () => {
     const fan = await user();
     const other = await user();
     const up = await createUpload(ctx.t.sql, author.id, { mediaType: "image", sizeBytes: 4321 });
-    const post = ok(await mutate(author, "post.create", { type: "image", content: "look", mediaIds: [up.id] }));
+    const post = ok(await mutate(author, "post.create", { type: "image", content: "look", uploadIds: [up.id] }));
     ok(await mutate(fan, "post.like", { postId: post.id }));
     ok(await mutate(fan, "post.bookmark", { postId: post.id }));
     ok(await mutate(fan, "post.repost", { postId: post.id, comment: "nice" }));
@@ -385,7 +385,7 @@ describe("reading posts", () => {
       const sizes: number[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 20; page++) {
-        const res = ok(await query(reader, "post.listByUser", { username: author.username, limit: 2, ...(cursor ? { cursor } : {}) }));
+        const res = postsOf(ok(await query(reader, "post.listByUser", { username: author.username, limit: 2, ...(cursor ? { cursor } : {}) })));
         seen.push(...res.items.map((p: { id: string }) => p.id));
         sizes.push(res.items.length);
         await onPage?.(page);
@@ -405,11 +405,11 @@ describe("reading posts", () => {
     });
     expect(second.seen).toEqual(expected);
     expect(new Set(second.seen).size).toBe(second.seen.length);
-    const top = ok(await query(reader, "post.listByUser", { username: author.username, limit: 3 }));
+    const top = postsOf(ok(await query(reader, "post.listByUser", { username: author.username, limit: 3 })));
     expect(top.items.map((p: { id: string }) => p.id)).toEqual([inserted[1], inserted[0], expected[0]]);
 
     // The type filter, and a forged cursor.
-    expect(ok(await query(reader, "post.listByUser", { username: author.username, type: "image" })).items).toEqual([]);
+    expect(postsOf(ok(await query(reader, "post.listByUser", { username: author.username, type: "image" }))).items).toEqual([]);
     expectError(await query(reader, "post.listByUser", { username: author.username, cursor: "garbage" }), "BAD_REQUEST", "cursor");
     expectError(await query(reader, "post.listByUser", { username: "nobody_here" }), "NOT_FOUND");
   });

@@ -41,7 +41,7 @@ async function profileRow(userId: string) {
 }
 
 const FULL_KEYS = [
-  "age", "background", "bio", "counts", "createdAt", "displayName", "id", "isVisible", "layout", "location", "music",
+  "age", "background", "bio", "counts", "createdAt", "displayName", "id", "isVisible", "location", "music",
   "relation", "style", "username", "visibility", "website",
 ].sort();
 const LIMITED_KEYS = ["displayName", "id", "isVisible", "relation", "username", "visibility"];
@@ -72,10 +72,9 @@ describe("user.get", () => {
       location: "Berlin",
       website: "https://pat.example",
       visibility: "public",
-      background: {},
+      background: null,
       music: null,
       style: {},
-      layout: { sections: [] },
       isVisible: true,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       counts: { followers: 2, following: 1, posts: 2 },

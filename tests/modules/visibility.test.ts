@@ -111,11 +111,11 @@ async function listing(profile: Profile, viewer: Viewer, status?: "draft" | "sch
   const input = { username: author.username, limit: 100, ...(status ? { status } : {}) };
   if (viewer === "owner" && profile === "suspended") {
     const r = await direct(() => listPostsByUser(t.db, cache, author.id, input));
-    return { outcome: r.outcome, ids: r.data ? r.data.items.map((p: { id: string }) => p.id) : [] };
+    return { outcome: r.outcome, ids: r.data ? r.data.items.map((i: { post: { id: string } }) => i.post.id) : [] };
   }
   const token = viewer === "anonymous" ? undefined : viewer === "owner" ? author.token : viewers[viewer].token;
   const res = await rpc(s.url, "post.listByUser", input, { method: "GET", token });
-  return { outcome: outcomeOf(res), ids: res.status === 200 ? res.body.result.data.items.map((p: { id: string }) => p.id) : [] };
+  return { outcome: outcomeOf(res), ids: res.status === 200 ? res.body.result.data.items.map((i: { post: { id: string } }) => i.post.id) : [] };
 }
 
 async function perform(profile: Profile, status: Status, viewer: Viewer, action: Exclude<Action, "listByUser">): Promise<string> {

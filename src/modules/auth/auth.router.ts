@@ -7,6 +7,8 @@ import {
 import * as auth from "./auth.service";
 import { clearedSessionCookie, sessionCookie } from "./cookies";
 import { revokeSession, revokeUserSessions } from "./session.service";
+import { meSchema } from "../user/user.output";
+import { authResultSchema, emailVerifiedSchema, okSchema, revokedSchema, sentSchema } from "./auth.output";
 
 const meta = (ctx: Context): auth.ClientMeta => ({ ip: ctx.clientIp, userAgent: ctx.req.headers.get("user-agent") });
 
@@ -18,35 +20,35 @@ function setSessionCookie(ctx: Context, result: auth.AuthResult) {
 }
 
 export const authRouter = router({
-  register: publicProcedure.input(registerInput).mutation(async ({ ctx, input }) =>
+  register: publicProcedure.input(registerInput).output(authResultSchema).mutation(async ({ ctx, input }) =>
     setSessionCookie(ctx, await auth.register(ctx.deps, input, meta(ctx)))),
 
-  login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) =>
+  login: publicProcedure.input(loginInput).output(authResultSchema).mutation(async ({ ctx, input }) =>
     setSessionCookie(ctx, await auth.login(ctx.deps, input, meta(ctx)))),
 
-  logout: authedProcedure.mutation(async ({ ctx }) => {
+  logout: authedProcedure.output(okSchema).mutation(async ({ ctx }) => {
     await revokeSession(ctx.db, ctx.session.sessionId);
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
     return { ok: true as const };
   }),
 
-  logoutAll: authedProcedure.mutation(async ({ ctx }) => {
+  logoutAll: authedProcedure.output(revokedSchema).mutation(async ({ ctx }) => {
     const revoked = await revokeUserSessions(ctx.db, ctx.session.userId);
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
     return { revokedSessions: revoked };
   }),
 
-  me: authedProcedure.query(({ ctx }) => getMe(ctx.db, ctx.session.userId)),
+  me: authedProcedure.output(meSchema).query(({ ctx }) => getMe(ctx.db, ctx.session.userId)),
 
-  changePassword: authedProcedure.input(changePasswordInput).mutation(({ ctx, input }) =>
+  changePassword: authedProcedure.input(changePasswordInput).output(revokedSchema).mutation(({ ctx, input }) =>
     auth.changePassword(ctx.deps, ctx.session, input)),
 
-  verifyEmail: publicProcedure.input(verifyEmailInput).mutation(({ ctx, input }) => auth.verifyEmail(ctx.deps, input.token)),
+  verifyEmail: publicProcedure.input(verifyEmailInput).output(emailVerifiedSchema).mutation(({ ctx, input }) => auth.verifyEmail(ctx.deps, input.token)),
 
-  resendVerification: authedProcedure.mutation(({ ctx }) => auth.resendVerification(ctx.deps, ctx.session.userId)),
+  resendVerification: authedProcedure.output(sentSchema).mutation(({ ctx }) => auth.resendVerification(ctx.deps, ctx.session.userId)),
 
-  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).mutation(({ ctx, input }) =>
+  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).output(okSchema).mutation(({ ctx, input }) =>
     auth.requestPasswordReset(ctx.deps, input.email, meta(ctx))),
 
-  resetPassword: publicProcedure.input(resetPasswordInput).mutation(({ ctx, input }) => auth.resetPassword(ctx.deps, input)),
+  resetPassword: publicProcedure.input(resetPasswordInput).output(okSchema).mutation(({ ctx, input }) => auth.resetPassword(ctx.deps, input)),
 });

@@ -1,5 +1,5 @@
-// feed.home and feed.discover, cached per the spec (home 1 minute, popular 5 minutes). Only
-// candidate ids are cached; posts are hydrated fresh under the visibility policy on every read, so
+// feed.home and feed.discover, cached per the spec (home 1 minute, popular 5 minutes). Both answer
+// timeline items (feed.timeline.ts). Only candidate ids (home: item refs) are cached; posts are hydrated fresh under the visibility policy on every read, so
 // a deletion, block or privacy change shows at once. Additions (a followed account posts, the
 // viewer follows someone) bump the viewer's home version, so a new post shows on the next read.
 import { sql } from "drizzle-orm";
@@ -7,35 +7,46 @@ import type { Db, DbOrTx } from "../../db/client";
 import { many } from "../../db/query";
 import type { Cache } from "../../lib/cache";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
-import { fetchVisiblePosts, type PostView } from "../post/post.queries";
-import { authorTimeline, homeAuthorsSql, type TimelineItem } from "./feed.timeline";
+import { fetchVisiblePosts } from "../post/post.queries";
+import { authorTimeline, homeAuthorsSql, postItem, type TimelineItem } from "./feed.timeline";
 
 const HOME_TTL_SECONDS = 60;
 const DISCOVER_TTL_SECONDS = 300;
 const homeVersionKey = (userId: string) => `home:${userId}`;
 
+/** A cached home page: the items without their posts (hydrated fresh on every read). */
+interface CachedHomePage {
+  refs: { id: string; kind: TimelineItem["kind"]; postId: string; repost: TimelineItem["repost"] }[];
+  nextCursor: string | null;
+}
+
 export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
   const version = await cache.version(homeVersionKey(viewerId));
-  const key = `homepage:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
-  const cached = await cache.get<{ postIds: string[]; page: Page<TimelineItem> }>(key);
+  // v2: refs only (v1 entries held whole post views); a v1 entry is simply never read again.
+  const key = `homepage:v2:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
+  const cached = await cache.get<CachedHomePage>(key);
   if (cached) {
     // Re-hydrate: fresh counts, flags and visibility for the cached item list. An unrepost does not
     // bump the version, so repost items are checked against the reposts table too.
-    const fresh = new Map((await fetchVisiblePosts(db, viewerId, cached.postIds)).map((p) => [p.id, p]));
-    const repostIds = cached.page.items.flatMap((item) => (item.repost ? [item.repost.id] : []));
+    const fresh = new Map((await fetchVisiblePosts(db, viewerId, [...new Set(cached.refs.map((r) => r.postId))])).map((p) => [p.id, p]));
+    const repostIds = cached.refs.flatMap((ref) => (ref.repost ? [ref.repost.id] : []));
     const liveReposts = new Set(
       repostIds.length
         ? (await many<{ id: string }>(db, sql`SELECT id::text AS id FROM reposts WHERE id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})`)).map((r) => r.id)
         : [],
     );
-    const items = cached.page.items.flatMap((item) => {
-      const post = fresh.get(item.post.id);
-      return post && (!item.repost || liveReposts.has(item.repost.id)) ? [{ ...item, post }] : [];
+    const items = cached.refs.flatMap((ref): TimelineItem[] => {
+      const post = fresh.get(ref.postId);
+      return post && (!ref.repost || liveReposts.has(ref.repost.id)) ? [{ id: ref.id, kind: ref.kind, post, repost: ref.repost }] : [];
     });
-    return { items, nextCursor: cached.page.nextCursor };
+    return { items, nextCursor: cached.nextCursor };
   }
   const page = await authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
-  await cache.set(key, { postIds: page.items.map((i) => i.post.id), page }, HOME_TTL_SECONDS);
+  const entry: CachedHomePage = {
+    refs: page.items.map((i) => ({ id: i.id, kind: i.kind, postId: i.post.id, repost: i.repost })),
+    nextCursor: page.nextCursor,
+  };
+  await cache.set(key, entry, HOME_TTL_SECONDS);
   return page;
 }
 
@@ -63,7 +74,7 @@ export async function discoverFeed(
   cache: Cache,
   viewerId: string | null,
   input: { cursor?: string; limit: number; window: DiscoverWindow },
-): Promise<Page<PostView>> {
+): Promise<Page<TimelineItem>> {
   const after = decodeCursor(input.cursor, 3);
   const windowEnd = after ? String(after[2]) : new Date().toISOString();
   // First pages share one cache entry per window for the TTL; later pages are keyed by their cursor.
@@ -95,5 +106,5 @@ export async function discoverFeed(
     const muted = new Set((await many<{ id: string }>(db, sql`SELECT muted_id AS id FROM user_mutes WHERE muter_id = ${viewerId}`)).map((m) => m.id));
     items = items.filter((p) => !muted.has(p.author.id));
   }
-  return { items, nextCursor: page.nextCursor };
+  return { items: items.map(postItem), nextCursor: page.nextCursor };
 }

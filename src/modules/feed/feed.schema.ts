@@ -4,10 +4,9 @@
 import { z } from "zod";
 import { idSchema, paginationShape } from "../../lib/pagination";
 
-import { POST_TYPES } from "../post/post.constants";
-import { FILTER_TYPES } from "./feed.constants";
-
-export { POST_TYPES };
+export const POST_TYPES = [
+  "text_short", "text_long", "image", "image_gallery", "gif", "video_short", "video_long", "song", "album",
+] as const;
 export const postTypeSchema = z.enum(POST_TYPES);
 
 export const MAX_FILTERS = 20;
@@ -80,6 +79,7 @@ const engagementFilter = z.discriminatedUnion("operator", [
   }).strict(),
 ]);
 
+const FILTER_TYPES = ["post_type", "author", "tag", "date_range", "engagement"] as const;
 const OPERATORS_BY_TYPE: Record<(typeof FILTER_TYPES)[number], string[]> = {
   post_type: ["equals", "not_equals", "contains"],
   author: ["equals", "not_equals", "contains"],
@@ -139,5 +139,6 @@ export const reorderFeedsInput = z
   .strict()
   .refine((v) => new Set(v.feedIds).size === v.feedIds.length, { message: "Duplicate feed ids", path: ["feedIds"] });
 export const executeFeedInput = z.object({ feedId: idSchema, ...paginationShape }).strict();
-export const homeFeedInput = z.object(paginationShape).strict();
-export const discoverFeedInput = z.object({ ...paginationShape, window: z.enum(["24h", "7d", "30d"]).default("7d") }).strict();
+/** Inputs whose fields are all optional may be omitted altogether (`.prefault({})`: no input parses as {}). */
+export const homeFeedInput = z.object(paginationShape).strict().prefault({});
+export const discoverFeedInput = z.object({ ...paginationShape, window: z.enum(["24h", "7d", "30d"]).default("7d") }).strict().prefault({});

@@ -7,7 +7,8 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
-import { fetchVisiblePosts, type PostView } from "../post/post.queries";
+import { fetchVisiblePosts } from "../post/post.queries";
+import { postItem, type TimelineItem } from "./feed.timeline";
 import { canSeeProfileContent, relationBetween, type Visibility } from "../visibility/visibility";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import { compileFilters, ENGAGEMENT_WINDOW_DAYS, sortPlan } from "./feed.compile";
@@ -182,7 +183,7 @@ export async function executeFeed(
   cache: Cache,
   viewerId: string | null,
   input: { feedId: string; cursor?: string; limit: number },
-): Promise<Page<PostView>> {
+): Promise<Page<TimelineItem>> {
   const feed = await runnableFeed(db, viewerId, input.feedId);
   // Keyed by viewer (results are per-viewer) and by the feed's version (bumped on every change).
   const version = await cache.version(`feed:${feed.id}`);
@@ -193,5 +194,5 @@ export async function executeFeed(
     await cache.set(key, page, FEED_CACHE_TTL_SECONDS);
   }
   // Hydration re-applies visibility, so a post deleted or hidden since caching never shows.
-  return { items: await fetchVisiblePosts(db, viewerId, page.ids), nextCursor: page.nextCursor };
+  return { items: (await fetchVisiblePosts(db, viewerId, page.ids)).map(postItem), nextCursor: page.nextCursor };
 }

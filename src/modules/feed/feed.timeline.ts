@@ -1,4 +1,5 @@
-// The timeline engine behind feed.home and list.posts: posts and reposts by a set of authors,
+// The timeline engine behind feed.home and list.posts (every timeline answers its items in this
+// file's TimelineItem shape: see post.output.ts): posts and reposts by a set of authors,
 // newest first. Not the spec's `IN (…) ORDER BY … OFFSET` shape: each author contributes its own
 // top N through an index that leads with the author (LATERAL), and the merge keeps the best N. A
 // keyset cursor makes page 25 cost what page 1 costs, at 3 follows or at 5,000.
@@ -16,7 +17,11 @@ export interface TimelineItem {
   kind: "post" | "repost";
   post: PostView;
   repost: { id: string; by: { id: string; username: string; displayName: string | null }; comment: string | null; createdAt: string } | null;
-  sortTime: string;
+}
+
+/** Plain posts (a profile, a custom feed, discover, bookmarks) as timeline items. */
+export function postItem(post: PostView): TimelineItem {
+  return { id: `p${post.id}`, kind: "post", post, repost: null };
 }
 
 interface CandidateRow {
@@ -204,7 +209,6 @@ export async function hydrate(db: DbOrTx, viewerId: string | null, rows: Candida
       repost: repost
         ? { id: r.item_id, by: { id: r.reposter_id!, username: repost.username, displayName: repost.display_name }, comment: repost.comment, createdAt: iso(r.ts)! }
         : null,
-      sortTime: iso(r.ts)!,
     });
   }
   const last = kept[kept.length - 1];

@@ -14,4 +14,4 @@ export const updateListInput = z
 export const listIdInput = z.object({ listId: idSchema }).strict();
 export const listMemberInput = z.object({ listId: idSchema, userId: idSchema }).strict();
 export const listPostsInput = z.object({ listId: idSchema, ...paginationShape }).strict();
-export const myListsInput = z.object(paginationShape).strict();
+export const myListsInput = z.object(paginationShape).strict().prefault({});

@@ -23,7 +23,11 @@ export const confirmUploadInput = z
   })
   .strict();
 
-/** `mediaId` is a post_media id (as in post views); `uploadId` an upload not attached to a post. */
+/**
+ * `uploadId` names an upload from media.createUpload on (confirmUpload, post.create's `uploadIds`,
+ * and here — attached or not); `mediaId` names an item of a post (post.media[].id, confirmUpload's
+ * `mediaId` once attached).
+ */
 export const deleteMediaInput = z
   .object({ mediaId: idSchema.optional(), uploadId: idSchema.optional() })
   .strict()

@@ -279,14 +279,25 @@ export async function confirmUpload(
 }
 
 /**
- * Owner only: removes the object (and thumbnail) and the row; usage drops through the trigger. A
+ * By `mediaId` (a post media item, post.media[].id) or `uploadId` (any of the caller's uploads:
+ * unattached, or attached — then the item it became). Owner only: removes the object (and thumbnail) and the row; usage drops through the trigger. A
  * post's last media item is refused (CONFLICT LAST_MEDIA_OF_POST): a media post never stands with no
  * media; deleting the post itself (post.delete) is the way to remove it.
  */
 export async function deleteMedia(db: Db, media: MediaStore, userId: string, input: { mediaId?: string; uploadId?: string }) {
   const keys = await transaction(db, async (tx) => {
-    if (input.mediaId) {
-      const post = await lockPostCountingMedia(tx, sql`p.id = (SELECT m.post_id FROM post_media m WHERE m.id = ${input.mediaId} AND m.user_id = ${userId})`);
+    // An upload id works from createUpload on: once attached, it names the post media item it became.
+    let mediaId = input.mediaId;
+    if (input.uploadId) {
+      const upload = await one<{ status: string; media_id: string | null }>(tx, sql`
+        SELECT status, media_id FROM upload_reservations WHERE id = ${input.uploadId} AND user_id = ${userId}`);
+      if (upload?.status === "attached") {
+        if (!upload.media_id) throw new AppError("NOT_FOUND", "Upload not found");
+        mediaId = upload.media_id;
+      }
+    }
+    if (mediaId) {
+      const post = await lockPostCountingMedia(tx, sql`p.id = (SELECT m.post_id FROM post_media m WHERE m.id = ${mediaId} AND m.user_id = ${userId})`);
       if (!post) throw new AppError("NOT_FOUND", "Media not found");
       if (post.n <= 1) {
         throw new AppError("CONFLICT", "This is the post's only media item: delete the post instead, or add another item first", {
@@ -294,7 +305,7 @@ export async function deleteMedia(db: Db, media: MediaStore, userId: string, inp
         });
       }
       const row = await one<{ file_url: string; thumbnail_url: string | null; post_id: string }>(tx, sql`
-        DELETE FROM post_media WHERE id = ${input.mediaId} AND user_id = ${userId} RETURNING file_url, thumbnail_url, post_id`);
+        DELETE FROM post_media WHERE id = ${mediaId} AND user_id = ${userId} RETURNING file_url, thumbnail_url, post_id`);
       if (!row) throw new AppError("NOT_FOUND", "Media not found");
       await refreshPostMedia(tx, row.post_id);
       await tx.execute(sql`DELETE FROM upload_reservations WHERE media_id IS NULL AND status = 'attached' AND user_id = ${userId}

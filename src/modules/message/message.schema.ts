@@ -4,8 +4,8 @@ import { idSchema, paginationShape } from "../../lib/pagination";
 export const MESSAGE_MAX = 5_000;
 /** Participants of a conversation, the caller included. */
 export const MAX_PARTICIPANTS = 50;
-import { MESSAGE_PRIVACY } from "./message.constants";
-export { MESSAGE_PRIVACY, type MessagePrivacy } from "./message.constants";
+export const MESSAGE_PRIVACY = ["everyone", "following", "friends", "nobody"] as const;
+export type MessagePrivacy = (typeof MESSAGE_PRIVACY)[number];
 
 export const startInput = z
   .object({
@@ -22,7 +22,7 @@ export const sendInput = z
   .strict();
 export const conversationIdInput = z.object({ conversationId: idSchema }).strict();
 export const historyInput = z.object({ conversationId: idSchema, ...paginationShape }).strict();
-export const conversationsInput = z.object(paginationShape).strict();
+export const conversationsInput = z.object(paginationShape).strict().prefault({});
 export const messageIdInput = z.object({ messageId: idSchema }).strict();
 export const setPrivacyInput = z.object({ who: z.enum(MESSAGE_PRIVACY) }).strict();
 /** tRPC fills lastEventId from the client's Last-Event-ID on reconnection (a message id, "0" before any). */

@@ -8,7 +8,8 @@ import type { Cache } from "../../lib/cache";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
 import { notify } from "../notification/notification.service";
 import { postVisibleSql, requireInteractablePost, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
-import { postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
+import { postItem, type TimelineItem } from "../feed/feed.timeline";
+import { postColumnsSql, postView, type PostRow } from "./post.queries";
 
 async function counts(db: Db, postId: string) {
   const row = await one<{ likes: number; reposts: number; views: number }>(db, sql`
@@ -48,7 +49,7 @@ export async function unbookmarkPost(db: Db, userId: string, postId: string) {
 }
 
 /** The caller's bookmarks, newest bookmark first, still under the visibility policy. */
-export async function listBookmarks(db: Db, userId: string, input: { cursor?: string; limit: number }): Promise<Page<PostView>> {
+export async function listBookmarks(db: Db, userId: string, input: { cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
   const after = decodeCursor(input.cursor, 2);
   const rows = await many<PostRow & { bookmark_at: string; bookmark_id: string }>(db, sql`
     SELECT ${postColumnsSql(userId)}, i.created_at AS bookmark_at, i.id AS bookmark_id
@@ -57,7 +58,7 @@ export async function listBookmarks(db: Db, userId: string, input: { cursor?: st
       ${after ? sql`AND (i.created_at, i.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
     ORDER BY i.created_at DESC, i.id DESC
     LIMIT ${input.limit + 1}`);
-  return toPage(rows, input.limit, postView, (r) => [r.bookmark_at, r.bookmark_id]);
+  return toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.bookmark_at, r.bookmark_id]);
 }
 
 export async function repostPost(db: Db, userId: string, postId: string, comment?: string) {

@@ -3,13 +3,14 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { anyBigint, iso, many } from "../../db/query";
+import type { PostType } from "./post.schema";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 
 export interface PostRow {
   id: string;
   user_id: string;
-  type: string;
-  status: string;
+  type: PostType;
+  status: "draft" | "published" | "scheduled";
   title: string | null;
   content: string | null;
   content_html: string | null;
@@ -24,7 +25,7 @@ export interface PostRow {
   updated_at: string;
   username: string;
   display_name: string | null;
-  media: { id: string; type: string; url: string; mimeType: string; width: number | null; height: number | null; durationSeconds: number | null; thumbnailUrl: string | null; displayOrder: number }[];
+  media: { id: string; type: "image" | "gif" | "video" | "audio"; url: string; mimeType: string; width: number | null; height: number | null; durationSeconds: number | null; thumbnailUrl: string | null; displayOrder: number }[];
   tags: string[];
   liked: boolean;
   bookmarked: boolean;

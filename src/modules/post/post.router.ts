@@ -4,6 +4,9 @@ import { invalidateFollowersHome } from "../feed/feed.home";
 import * as interactions from "./post.interactions";
 import { bookmarksInput, createPostInput, listByUserInput, postIdInput, repostInput, updatePostInput } from "./post.schema";
 import * as posts from "./post.service";
+import {
+  bookmarkResultSchema, likeResultSchema, postDeletedSchema, postSchema, repostResultSchema, timelinePageSchema, viewResultSchema,
+} from "./post.output";
 
 /** A post or repost that others can now see: followers' cached home timelines are stale. */
 async function published<T extends object>(ctx: Context & { session: { userId: string } }, result: T): Promise<T> {
@@ -13,27 +16,27 @@ async function published<T extends object>(ctx: Context & { session: { userId: s
 }
 
 export const postRouter = router({
-  create: authedProcedure.input(createPostInput).mutation(async ({ ctx, input }) =>
+  create: authedProcedure.input(createPostInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.createPost(ctx.db, ctx.session.userId, input))),
-  update: authedProcedure.input(updatePostInput).mutation(({ ctx, input }) => posts.updatePost(ctx.db, ctx.session.userId, input)),
-  publish: authedProcedure.input(postIdInput).mutation(async ({ ctx, input }) =>
+  update: authedProcedure.input(updatePostInput).output(postSchema).mutation(({ ctx, input }) => posts.updatePost(ctx.db, ctx.session.userId, input)),
+  publish: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.publishPost(ctx.db, ctx.session.userId, input.postId))),
-  delete: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => posts.deletePost(ctx.db, ctx.session.userId, input.postId)),
-  restore: authedProcedure.input(postIdInput).mutation(async ({ ctx, input }) =>
+  delete: authedProcedure.input(postIdInput).output(postDeletedSchema).mutation(({ ctx, input }) => posts.deletePost(ctx.db, ctx.session.userId, input.postId)),
+  restore: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.restorePost(ctx.db, ctx.session.userId, input.postId))),
-  get: viewerProcedure.input(postIdInput).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.session?.userId ?? null, input.postId)),
-  listByUser: viewerProcedure.input(listByUserInput).query(({ ctx, input }) =>
+  get: viewerProcedure.input(postIdInput).output(postSchema).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.session?.userId ?? null, input.postId)),
+  listByUser: viewerProcedure.input(listByUserInput).output(timelinePageSchema).query(({ ctx, input }) =>
     posts.listPostsByUser(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input)),
 
-  like: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => interactions.likePost(ctx.db, ctx.session.userId, input.postId)),
-  unlike: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => interactions.unlikePost(ctx.db, ctx.session.userId, input.postId)),
-  bookmark: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => interactions.bookmarkPost(ctx.db, ctx.session.userId, input.postId)),
-  unbookmark: authedProcedure.input(postIdInput).mutation(({ ctx, input }) =>
+  like: authedProcedure.input(postIdInput).output(likeResultSchema).mutation(({ ctx, input }) => interactions.likePost(ctx.db, ctx.session.userId, input.postId)),
+  unlike: authedProcedure.input(postIdInput).output(likeResultSchema).mutation(({ ctx, input }) => interactions.unlikePost(ctx.db, ctx.session.userId, input.postId)),
+  bookmark: authedProcedure.input(postIdInput).output(bookmarkResultSchema).mutation(({ ctx, input }) => interactions.bookmarkPost(ctx.db, ctx.session.userId, input.postId)),
+  unbookmark: authedProcedure.input(postIdInput).output(bookmarkResultSchema).mutation(({ ctx, input }) =>
     interactions.unbookmarkPost(ctx.db, ctx.session.userId, input.postId)),
-  bookmarks: authedProcedure.input(bookmarksInput).query(({ ctx, input }) => interactions.listBookmarks(ctx.db, ctx.session.userId, input)),
-  repost: authedProcedure.input(repostInput).mutation(async ({ ctx, input }) =>
+  bookmarks: authedProcedure.input(bookmarksInput).output(timelinePageSchema).query(({ ctx, input }) => interactions.listBookmarks(ctx.db, ctx.session.userId, input)),
+  repost: authedProcedure.input(repostInput).output(repostResultSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await interactions.repostPost(ctx.db, ctx.session.userId, input.postId, input.comment))),
-  unrepost: authedProcedure.input(postIdInput).mutation(({ ctx, input }) => interactions.unrepostPost(ctx.db, ctx.session.userId, input.postId)),
-  view: viewerProcedure.input(postIdInput).mutation(({ ctx, input }) =>
+  unrepost: authedProcedure.input(postIdInput).output(repostResultSchema).mutation(({ ctx, input }) => interactions.unrepostPost(ctx.db, ctx.session.userId, input.postId)),
+  view: viewerProcedure.input(postIdInput).output(viewResultSchema).mutation(({ ctx, input }) =>
     interactions.viewPost(ctx.db, ctx.deps.cache, { userId: ctx.session?.userId ?? null, ip: ctx.clientIp }, input.postId)),
 });

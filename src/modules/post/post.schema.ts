@@ -33,7 +33,8 @@ export const createPostInput = z
     type: postTypeSchema,
     title: title.optional(),
     content: content.optional(),
-    mediaIds: z.array(idSchema).max(50).optional(),
+    /** Upload ids (media.createUpload's `uploadId`), confirmed and not yet attached, in display order. */
+    uploadIds: z.array(idSchema).max(50).optional(),
     tags: tags.optional(),
     status: z.enum(["draft", "published", "scheduled"]).default("published"),
     scheduledFor: scheduledFor.optional(),
@@ -49,4 +50,4 @@ export const repostInput = z.object({ postId: idSchema, comment: z.string().trim
 export const listByUserInput = z
   .object({ username: usernameSchema, ...paginationShape, type: postTypeSchema.optional(), status: z.enum(["published", "draft", "scheduled"]).optional() })
   .strict();
-export const bookmarksInput = z.object(paginationShape).strict();
+export const bookmarksInput = z.object(paginationShape).strict().prefault({});

@@ -13,6 +13,7 @@ import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibi
 import { notifyMentions, syncPostContent } from "./post-content";
 import { fetchVisiblePosts, postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
 import { extractTags } from "./post.render";
+import { postItem, type TimelineItem } from "../feed/feed.timeline";
 import { CONTENT_MAX, MEDIA_RULES, TEXT_TYPES, type PostType } from "./post.schema";
 
 export const RESTORE_WINDOW_DAYS = 30;
@@ -46,26 +47,26 @@ function checkSchedule(status: string, scheduledFor: string | undefined): string
  * Turns the author's confirmed, unattached uploads into this post's media, in the given order.
  * Anything else (someone else's, pending, already attached, wrong kind) is refused.
  */
-async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: PostType, mediaIds: string[]) {
+async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: PostType, uploadIds: string[]) {
   if (TEXT_TYPES.includes(type)) {
-    if (mediaIds.length) throw new AppError("BAD_REQUEST", "Text posts take no media", { field: "mediaIds" });
+    if (uploadIds.length) throw new AppError("BAD_REQUEST", "Text posts take no media", { field: "uploadIds" });
     return;
   }
   const rule = MEDIA_RULES[type as keyof typeof MEDIA_RULES];
-  if (new Set(mediaIds).size !== mediaIds.length) throw new AppError("BAD_REQUEST", "Duplicate media ids", { field: "mediaIds" });
-  if (mediaIds.length < rule.min || mediaIds.length > rule.max) {
+  if (new Set(uploadIds).size !== uploadIds.length) throw new AppError("BAD_REQUEST", "Duplicate upload ids", { field: "uploadIds" });
+  if (uploadIds.length < rule.min || uploadIds.length > rule.max) {
     const want = rule.min === rule.max ? `${rule.min}` : `${rule.min}–${rule.max}`;
-    throw new AppError("BAD_REQUEST", `A ${type} post needs ${want} media item(s)`, { field: "mediaIds" });
+    throw new AppError("BAD_REQUEST", `A ${type} post needs ${want} media item(s)`, { field: "uploadIds" });
   }
   const uploads = await many<{ id: string; media_type: MediaKind; duration_seconds: number | null }>(tx, sql`
     SELECT id, media_type, duration_seconds FROM upload_reservations
-    WHERE id IN (${sql.join(mediaIds.map((id) => sql`${id}`), sql`, `)}) AND user_id = ${authorId} AND status = 'confirmed'
+    WHERE id IN (${sql.join(uploadIds.map((id) => sql`${id}`), sql`, `)}) AND user_id = ${authorId} AND status = 'confirmed'
     FOR UPDATE`);
-  if (uploads.length !== mediaIds.length) {
-    throw new AppError("BAD_REQUEST", "mediaIds must be your own confirmed, unattached uploads", { field: "mediaIds", appCode: "MEDIA_NOT_AVAILABLE" });
+  if (uploads.length !== uploadIds.length) {
+    throw new AppError("BAD_REQUEST", "uploadIds must be your own confirmed, unattached uploads", { field: "uploadIds", appCode: "MEDIA_NOT_AVAILABLE" });
   }
   const wrong = uploads.find((u) => !rule.kinds.includes(u.media_type));
-  if (wrong) throw new AppError("BAD_REQUEST", `A ${type} post takes ${rule.kinds.join("/")} media`, { field: "mediaIds" });
+  if (wrong) throw new AppError("BAD_REQUEST", `A ${type} post takes ${rule.kinds.join("/")} media`, { field: "uploadIds" });
   // The server-read length must suit this post type too (a video_short takes at most 60 s).
   // confirmUpload already refused media with no readable length; rows from before it have none.
   for (const u of uploads) {
@@ -73,12 +74,12 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
     const problem = durationProblem(u.media_type, u.duration_seconds, type);
     if (problem) {
       throw new AppError("BAD_REQUEST", problem.message, {
-        field: "mediaIds", appCode: "DURATION_OUT_OF_RANGE",
+        field: "uploadIds", appCode: "DURATION_OUT_OF_RANGE",
         details: { durationSeconds: u.duration_seconds, minSeconds: problem.min, maxSeconds: problem.max },
       });
     }
   }
-  for (const [order, id] of mediaIds.entries()) {
+  for (const [order, id] of uploadIds.entries()) {
     // The storage trigger on post_media moves the bytes into storage_usage in this transaction.
     await tx.execute(sql`
       WITH media AS (
@@ -100,12 +101,12 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
 export async function createPost(
   db: Db,
   authorId: string,
-  input: { type: PostType; title?: string | null; content?: string | null; mediaIds?: string[]; tags?: string[]; status: "draft" | "published" | "scheduled"; scheduledFor?: string },
+  input: { type: PostType; title?: string | null; content?: string | null; uploadIds?: string[]; tags?: string[]; status: "draft" | "published" | "scheduled"; scheduledFor?: string },
 ): Promise<PostView> {
   checkContent(input.type, input.content);
   const scheduledFor = checkSchedule(input.status, input.scheduledFor);
-  if (!TEXT_TYPES.includes(input.type) && !input.mediaIds?.length) {
-    throw new AppError("BAD_REQUEST", `A ${input.type} post needs media`, { field: "mediaIds" });
+  if (!TEXT_TYPES.includes(input.type) && !input.uploadIds?.length) {
+    throw new AppError("BAD_REQUEST", `A ${input.type} post needs media`, { field: "uploadIds" });
   }
   const postId = await transaction(db, async (tx) => {
     const row = await one<{ id: string }>(tx, sql`
@@ -114,9 +115,9 @@ export async function createPost(
               ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor})
       RETURNING id`);
     const id = row!.id;
-    await attachMedia(tx, authorId, id, input.type, input.mediaIds ?? []);
+    await attachMedia(tx, authorId, id, input.type, input.uploadIds ?? []);
     // Attaching moved the uploads' bytes into storage_usage: a threshold may have been crossed.
-    if (input.mediaIds?.length) await checkStorageWarnings(tx, authorId);
+    if (input.uploadIds?.length) await checkStorageWarnings(tx, authorId);
     const mentioned = await syncPostContent(tx, { id, userId: authorId, content: input.content ?? null, explicitTags: input.tags });
     if (input.status === "published") await notifyMentions(tx, { id, userId: authorId, content: input.content ?? null }, mentioned);
     return id;
@@ -203,7 +204,7 @@ export async function listPostsByUser(
   cache: Cache,
   viewerId: string | null,
   input: { username: string; cursor?: string; limit: number; type?: PostType; status?: "published" | "draft" | "scheduled" },
-): Promise<Page<PostView>> {
+): Promise<Page<TimelineItem>> {
   const profile = await requireVisibleProfile(db, cache, viewerId, input.username);
   const status = input.status ?? "published";
   if (status !== "published" && !profile.relation.isSelf) throw new AppError("NOT_FOUND", "User not found");
@@ -216,5 +217,5 @@ export async function listPostsByUser(
       ${after ? sql`AND (${key}, p.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
     ORDER BY ${key} DESC, p.id DESC
     LIMIT ${input.limit + 1}`);
-  return toPage(rows, input.limit, postView, (r) => [r.sort_key, r.id]);
+  return toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.sort_key, r.id]);
 }

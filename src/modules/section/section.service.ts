@@ -7,6 +7,7 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { requireVisibleProfile } from "../user/user.service";
+import type { SectionWire } from "./section.output";
 import { MAX_ITEMS_PER_SECTION, MAX_SECTIONS_PER_USER, parseSectionConfig, type SectionType } from "./section.schema";
 
 interface SectionRow {
@@ -25,7 +26,7 @@ interface SectionRow {
 interface ContentRow {
   id: string;
   section_id: string;
-  content_type: string;
+  content_type: "text" | "link" | "image" | "embed";
   title: string | null;
   content: string | null;
   url: string | null;
@@ -36,12 +37,13 @@ const contentView = (c: ContentRow) => ({
   id: c.id, contentType: c.content_type, title: c.title, content: c.content, url: c.url, displayOrder: c.display_order,
 });
 
-function sectionView(s: SectionRow, items: ContentRow[]) {
-  return {
+function sectionView(s: SectionRow, items: ContentRow[]): SectionWire {
+  // The config was validated against its type when written (parseSectionConfig).
+  return ({
     id: s.id, type: s.type, title: s.title, description: s.description, config: s.config,
     displayOrder: s.display_order, isVisible: s.is_visible, createdAt: iso(s.created_at)!, updatedAt: iso(s.updated_at)!,
     items: items.filter((c) => c.section_id === s.id).map(contentView),
-  };
+  }) as SectionWire;
 }
 export type SectionView = ReturnType<typeof sectionView>;
 

@@ -4,4 +4,4 @@ import { usernameSchema } from "../auth/auth.schema";
 
 export const userIdInput = z.object({ userId: idSchema }).strict();
 export const userListInput = z.object({ username: usernameSchema, ...paginationShape }).strict();
-export const ownListInput = z.object(paginationShape).strict();
+export const ownListInput = z.object(paginationShape).strict().prefault({});

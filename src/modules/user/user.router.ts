@@ -11,6 +11,10 @@ import {
 } from "./user.schema";
 import { getProfile, invalidateProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
 import type { MediaStore } from "../../lib/s3";
+import { deletedSchema } from "../common/common.output";
+import {
+  backgroundSchema, layoutSchema, meSchema, musicSchema, publicProfileSchema, updateStyleOutput, userSearchPageSchema,
+} from "./user.output";
 
 /** Where profile CSS may load images from: our own media origin only. */
 function mediaOrigins(media: MediaStore): string[] {
@@ -18,17 +22,17 @@ function mediaOrigins(media: MediaStore): string[] {
 }
 
 export const userRouter = router({
-  get: viewerProcedure.input(getUserInput).query(({ ctx, input }) =>
+  get: viewerProcedure.input(getUserInput).output(publicProfileSchema).query(({ ctx, input }) =>
     getProfile(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.username)),
 
-  search: viewerProcedure.input(searchUsersInput).query(({ ctx, input }) => searchUsers(ctx.db, ctx.session?.userId ?? null, input)),
+  search: viewerProcedure.input(searchUsersInput).output(userSearchPageSchema).query(({ ctx, input }) => searchUsers(ctx.db, ctx.session?.userId ?? null, input)),
 
-  updateProfile: authedProcedure.input(updateProfileInput).mutation(async ({ ctx, input }) => {
+  updateProfile: authedProcedure.input(updateProfileInput).output(meSchema).mutation(async ({ ctx, input }) => {
     await updateProfileFields(ctx.db, ctx.deps.cache, ctx.session, input);
     return getMe(ctx.db, ctx.session.userId);
   }),
 
-  updateBackground: authedProcedure.input(updateBackgroundInput).mutation(async ({ ctx, input }) => {
+  updateBackground: authedProcedure.input(updateBackgroundInput).output(backgroundSchema).mutation(async ({ ctx, input }) => {
     // An image or video background is one of the caller's own uploads (a gif counts as an image).
     if (input.type !== "color") {
       await requireOwnMediaUrl(ctx.db, ctx.session.userId, input.value, input.type === "image" ? ["image", "gif"] : ["video"]);
@@ -37,12 +41,12 @@ export const userRouter = router({
     return (await getMe(ctx.db, ctx.session.userId)).profile.background;
   }),
 
-  updateMusic: authedProcedure.input(updateMusicInput).mutation(async ({ ctx, input }) => {
+  updateMusic: authedProcedure.input(updateMusicInput).output(musicSchema).mutation(async ({ ctx, input }) => {
     await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "music_config", input);
     return (await getMe(ctx.db, ctx.session.userId)).profile.music;
   }),
 
-  updateStyle: authedProcedure.input(updateStyleInput).mutation(async ({ ctx, input }) => {
+  updateStyle: authedProcedure.input(updateStyleInput.prefault({})).output(updateStyleOutput).mutation(async ({ ctx, input }) => {
     const { customCSS, ...rest } = input;
     let style: Record<string, unknown> = { ...rest };
     let removed: string[] = [];
@@ -58,13 +62,14 @@ export const userRouter = router({
     return { style: (await getMe(ctx.db, ctx.session.userId)).profile.style, removed };
   }),
 
-  updateLayout: authedProcedure.input(updateLayoutInput).mutation(async ({ ctx, input }) => {
+  updateLayout: authedProcedure.input(updateLayoutInput).output(layoutSchema).mutation(async ({ ctx, input }) => {
     const sections = [...input.sections].sort((a, b) => a.order - b.order);
     await setProfileJson(ctx.db, ctx.deps.cache, ctx.session, "layout_config", { sections });
-    return (await getMe(ctx.db, ctx.session.userId)).profile.layout;
+    // What was stored: profiles no longer carry the layout (their sections are section.list's).
+    return { sections };
   }),
 
-  delete: authedProcedure.input(deleteUserInput).mutation(async ({ ctx, input }) => {
+  delete: authedProcedure.input(deleteUserInput).output(deletedSchema).mutation(async ({ ctx, input }) => {
     const result = await deleteAccount(ctx.deps, ctx.session.userId, input.password);
     await invalidateProfile(ctx.deps.cache, ctx.session.username);
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));

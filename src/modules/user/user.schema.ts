@@ -2,7 +2,9 @@ import { z } from "zod";
 import { paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 
-import { SECTION_TYPES } from "./user.constants";
+const SECTION_TYPES = [
+  "feed", "gallery", "links", "static_text", "static_image", "video", "reposts", "friends", "followers", "following", "list",
+] as const;
 export const sectionTypeSchema = z.enum(SECTION_TYPES);
 
 export const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, "Expected a hex colour like #1a2b3c");
@@ -38,7 +40,8 @@ export const updateProfileInput = z
   })
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, "Nothing to update");
+  .refine((v) => Object.keys(v).length > 0, "Nothing to update")
+  .prefault({});
 
 export const updateBackgroundInput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("color"), value: hexColor, position: z.enum(["center", "top", "bottom", "cover"]).optional() }).strict(),

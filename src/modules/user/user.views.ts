@@ -1,6 +1,8 @@
 // Row → wire shapes for users and profiles. The owner's view ("me") is the only one that carries
 // email, status and storage; everyone else gets publicProfile / limitedProfile.
+import type { z } from "zod";
 import { iso } from "../../db/query";
+import type { updateBackgroundInput, updateMusicInput, updateStyleInput } from "./user.schema";
 
 export interface ProfileRow {
   display_name: string | null;
@@ -12,8 +14,14 @@ export interface ProfileRow {
   background_config: unknown;
   music_config: unknown;
   style_config: unknown;
-  layout_config: unknown;
+  layout_config?: unknown;
 }
+
+type Background = z.infer<typeof updateBackgroundInput>;
+type Music = z.infer<typeof updateMusicInput>;
+type Style = z.infer<typeof updateStyleInput>;
+
+const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === "object" && Object.keys(v as object).length === 0);
 
 export function profileView(p: ProfileRow) {
   return {
@@ -23,10 +31,11 @@ export function profileView(p: ProfileRow) {
     location: p.location,
     website: p.website,
     visibility: p.visibility,
-    background: p.background_config as Record<string, unknown>,
-    music: (p.music_config ?? null) as Record<string, unknown> | null,
-    style: p.style_config as Record<string, unknown>,
-    layout: p.layout_config as { sections: unknown[] },
+    // Nothing set is stored as {}: on the wire that is null.
+    background: (isEmpty(p.background_config) ? null : p.background_config) as Background | null,
+    music: (p.music_config ?? null) as Music,
+    style: (p.style_config ?? {}) as Style,
+    // No `layout`: a profile's sections are section.list's (layout_config is answered by user.updateLayout only).
   };
 }
 
@@ -50,7 +59,7 @@ export function meView(r: MeRow) {
     username: r.username,
     email: r.email,
     emailVerified: r.email_verified,
-    status: r.status,
+    status: r.status as "active" | "suspended" | "deleted",
     createdAt: iso(r.created_at)!,
     lastLoginAt: iso(r.last_login_at),
     profile: profileView(r),
