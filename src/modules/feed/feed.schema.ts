@@ -4,9 +4,10 @@
 import { z } from "zod";
 import { idSchema, paginationShape } from "../../lib/pagination";
 
-export const POST_TYPES = [
-  "text_short", "text_long", "image", "image_gallery", "gif", "video_short", "video_long", "song", "album",
-] as const;
+import { POST_TYPES } from "../post/post.constants";
+import { FILTER_TYPES } from "./feed.constants";
+
+export { POST_TYPES };
 export const postTypeSchema = z.enum(POST_TYPES);
 
 export const MAX_FILTERS = 20;
@@ -79,7 +80,6 @@ const engagementFilter = z.discriminatedUnion("operator", [
   }).strict(),
 ]);
 
-const FILTER_TYPES = ["post_type", "author", "tag", "date_range", "engagement"] as const;
 const OPERATORS_BY_TYPE: Record<(typeof FILTER_TYPES)[number], string[]> = {
   post_type: ["equals", "not_equals", "contains"],
   author: ["equals", "not_equals", "contains"],

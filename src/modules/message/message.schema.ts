@@ -4,8 +4,8 @@ import { idSchema, paginationShape } from "../../lib/pagination";
 export const MESSAGE_MAX = 5_000;
 /** Participants of a conversation, the caller included. */
 export const MAX_PARTICIPANTS = 50;
-export const MESSAGE_PRIVACY = ["everyone", "following", "friends", "nobody"] as const;
-export type MessagePrivacy = (typeof MESSAGE_PRIVACY)[number];
+import { MESSAGE_PRIVACY } from "./message.constants";
+export { MESSAGE_PRIVACY, type MessagePrivacy } from "./message.constants";
 
 export const startInput = z
   .object({

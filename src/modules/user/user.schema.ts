@@ -2,9 +2,7 @@ import { z } from "zod";
 import { paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 
-const SECTION_TYPES = [
-  "feed", "gallery", "links", "static_text", "static_image", "video", "reposts", "friends", "followers", "following", "list",
-] as const;
+import { SECTION_TYPES } from "./user.constants";
 export const sectionTypeSchema = z.enum(SECTION_TYPES);
 
 export const hexColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, "Expected a hex colour like #1a2b3c");
