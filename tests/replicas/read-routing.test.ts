@@ -114,7 +114,7 @@ describe.skipIf(!replicaServer)("read replicas", () => {
       // post.create → post.get / listByUser / feed.home
       const mine = ok(await post(s, a, "post.create", { type: "text_short", content: "written while replay is paused" }));
       expect(ok(await get(s, a, "post.get", { postId: mine.id })).id).toBe(mine.id);
-      expect(ok(await get(s, a, "post.listByUser", { username: a.username })).items.map((p: { id: string }) => p.id)).toContain(mine.id);
+      expect(ok(await get(s, a, "post.listByUser", { username: a.username })).items.map((i: { post: { id: string } }) => i.post.id)).toContain(mine.id);
       expect(ok(await get(s, a, "feed.home", {})).items.map((i: { id: string }) => i.id)).toContain(`p${mine.id}`);
       // Someone who has not written reads the replica, which does not have it yet.
       const routed = s.deps.reads!.routed.replica;
