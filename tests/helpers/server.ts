@@ -168,3 +168,14 @@ export function postsOf(page: { items: any[]; nextCursor: string | null }): any 
   }
   return { ...page, items: page.items.map((item) => item.post) };
 }
+
+/** Asserts code (and, when given, field / appCode) of an error response; returns error.data. */
+export function expectErrorData(res: RpcResult, code: string, opts: { field?: string; appCode?: string } = {}): any {
+  const data = res.body?.error?.data;
+  expect({
+    code: data?.code,
+    ...(opts.field !== undefined ? { field: data?.field } : {}),
+    ...(opts.appCode !== undefined ? { appCode: data?.appCode } : {}),
+  }).toEqual({ code, ...opts });
+  return data;
+}

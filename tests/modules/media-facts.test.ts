@@ -16,7 +16,7 @@ import { MAX_SHORT_VIDEO_SECONDS, wholeSeconds } from "../../src/modules/media/m
 import type { RunningServer } from "../../src/server";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createPost } from "../helpers/factories";
-import { type Authed, callersOf, ok, type RpcResult, startTestServer } from "../helpers/server";
+import { type Authed, callersOf, expectErrorData as expectError, ok, startTestServer } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -37,15 +37,6 @@ afterAll(async () => {
 const store = (): MediaStore => ctx.s.deps.media;
 const { mutate, user } = callersOf(ctx);
 
-function expectError(res: RpcResult, code: string, opts: { field?: string; appCode?: string } = {}): any {
-  const data = res.body?.error?.data;
-  expect({
-    code: data?.code,
-    ...(opts.field !== undefined ? { field: data?.field } : {}),
-    ...(opts.appCode !== undefined ? { appCode: data?.appCode } : {}),
-  }).toEqual({ code, ...opts });
-  return data;
-}
 
 // ── real files ──────────────────────────────────────────────────────────────────────────────────
 const asset = (name: string) => new Uint8Array(readFileSync(join(import.meta.dir, "../../assets/seed", name)));

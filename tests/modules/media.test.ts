@@ -28,7 +28,7 @@ import { logger } from "../../src/lib/logger";
 import { type RunningServer, startServer } from "../../src/server";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMedia, createPost, createUserWithToken } from "../helpers/factories";
-import { type Authed, callersOf, ok, rpc, type RpcResult, startTestServer, type StoreKind, storeKinds, testEnv } from "../helpers/server";
+import { type Authed, callersOf, expectErrorData as expectError, ok, rpc, startTestServer, type StoreKind, storeKinds, testEnv } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -36,16 +36,6 @@ const MB = 1024 * 1024;
 const FREE_QUOTA = 52_428_800;
 const DAY = 86_400_000;
 
-/** Asserts code (and, when given, field / appCode) of an error response; returns error.data. */
-function expectError(res: RpcResult, code: string, opts: { field?: string; appCode?: string } = {}): any {
-  const data = res.body?.error?.data;
-  expect({
-    code: data?.code,
-    ...(opts.field !== undefined ? { field: data?.field } : {}),
-    ...(opts.appCode !== undefined ? { appCode: data?.appCode } : {}),
-  }).toEqual({ code, ...opts });
-  return data;
-}
 
 // ── real files ──────────────────────────────────────────────────────────────────────────────────
 const bg = { r: 200, g: 40, b: 90 };
