@@ -241,15 +241,22 @@ EOF
   wait_for 10 "pgbouncer" psql_at $PGBOUNCER_PORT $DB -c "SELECT 1"
 }
 
+# running NAME PIDFILE PATTERN PORT: true (and says so) when this topology's NAME already runs;
+# dies when PORT is held by something else.
+running() {
+  if pid_alive "$2" "$3"; then
+    log "$1: running (pid $(cat "$2"))"
+    return 0
+  fi
+  port_in_use "$4" && die "port $4 is taken by something else"
+  return 1
+}
+
 # ------------------------------------------------------------------------------------------ redis
 up_redis() {
   local d=$DIR/redis
   mkdir -p "$d"
-  if pid_alive "$d/redis.pid" "redis-server"; then
-    log "redis: running (pid $(cat "$d/redis.pid"))"
-    return
-  fi
-  port_in_use $REDIS_PORT && die "port $REDIS_PORT is taken by something else"
+  running redis "$d/redis.pid" "redis-server" $REDIS_PORT && return
   log "redis: starting on $REDIS_PORT"
   redis-server --daemonize yes --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$d" --pidfile "$d/redis.pid" --logfile "$d/redis.log"
@@ -260,11 +267,7 @@ up_redis() {
 up_s3() {
   local d=$DIR/s3
   mkdir -p "$d/objects"
-  if pid_alive "$d/s3.pid" "scripts/s3-server.ts"; then
-    log "s3: running (pid $(cat "$d/s3.pid"))"
-    return
-  fi
-  port_in_use $S3_PORT && die "port $S3_PORT is taken by something else"
+  running s3 "$d/s3.pid" "scripts/s3-server.ts" $S3_PORT && return
   log "s3: starting s3rver on $S3_PORT"
   # exec: the background job becomes bun itself, so $! is the pid to record.
   (cd "$REPO" && exec nohup bun scripts/s3-server.ts --port $S3_PORT --dir "$d/objects" --bucket vrss-media \
@@ -306,11 +309,7 @@ up_apps() {
     d=$DIR/app-$port
     mkdir -p "$d"
     app_env "$port" >"$d/env"
-    if pid_alive "$d/app.pid" "src/index.ts"; then
-      log "vrss :$port running (pid $(cat "$d/app.pid"))"
-      continue
-    fi
-    port_in_use "$port" && die "port $port is taken by something else"
+    running "vrss :$port" "$d/app.pid" "src/index.ts" "$port" && continue
     log "vrss :$port starting (bun src/index.ts)"
     # env -i: only the variables above (plus PATH/HOME), nothing inherited from the caller's shell.
     # shellcheck disable=SC2046 # one NAME=value word per line of $d/env, none contains spaces

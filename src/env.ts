@@ -10,6 +10,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
+/** A comma separated list: trimmed, empty items dropped (unset = []). */
+const csvList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -33,10 +39,7 @@ const envSchema = z.object({
    */
   DATABASE_PIPELINE: flag,
   /** Read replicas (comma separated URLs): lag-tolerant reads go there, see src/db/replicas.ts. */
-  DATABASE_READ_URL: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
+  DATABASE_READ_URL: csvList,
   /** A replica further behind than this (by replay timestamp) gets no reads until it catches up. */
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(10_000),
   /** Where `bun run db:migrate` connects: the primary itself, not a transaction pooler. Default DATABASE_URL. */
@@ -53,10 +56,7 @@ const envSchema = z.object({
   /** Unset: an in-process cache, rate limiter and pub/sub. */
   REDIS_URL: optionalString,
   /** Redis Cluster seed nodes (comma separated host:port); selects ioredis' Cluster client. */
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)),
+  REDIS_CLUSTER_NODES: csvList,
   /** Unset: an embedded S3-compatible server on loopback, storing under DATA_DIR. */
   S3_ENDPOINT: optionalString,
   S3_BUCKET: z.string().default("vrss-media"),
