@@ -86,6 +86,12 @@ const envSchema = z.object({
   CACHE: z.enum(["on", "off"]).default("on"),
   /** Prefix of every Redis key (lets several deployments or test runs share one Redis). */
   REDIS_KEY_PREFIX: z.string().default("vrss:"),
+  /**
+   * Key of the HMAC that seals pagination cursors (src/lib/pagination.ts): every process behind one
+   * load balancer needs the same value. Required in production (at least 32 characters); unset in
+   * development and test: a random key per process (cursors do not survive a restart).
+   */
+  CURSOR_SECRET: optionalString.pipe(z.string().min(32, "CURSOR_SECRET must be at least 32 characters").optional()),
   /** Sessions live this long after their last use (sliding renewal). */
   SESSION_TTL_DAYS: z.coerce.number().min(1).max(365).default(30),
   /**
@@ -133,6 +139,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
   const data = result.data;
+  if (data.NODE_ENV === "production" && !data.CURSOR_SECRET) {
+    throw new Error("Invalid environment:\n  CURSOR_SECRET: required in production (the same random value of 32+ characters in every process)");
+  }
   return { ...data, PUBLIC_APP_URL: data.PUBLIC_APP_URL ?? `http://localhost:${data.PORT || 3000}` };
 }
 

@@ -8,6 +8,10 @@ export const APP_CODES = [
   "CSRF",
   "RATE_LIMITED",
   "INVALID_CURSOR",
+  // the input boundary (src/lib/input-safety.ts)
+  "UNSAFE_TEXT",
+  "UNSAFE_KEY",
+  "INPUT_TOO_DEEP",
   // accounts (auth)
   "INVALID_CREDENTIALS",
   "ACCOUNT_SUSPENDED",

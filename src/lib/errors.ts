@@ -144,8 +144,6 @@ export function appErrorFromPg(error: PgError): AppError {
       return new AppError("BAD_REQUEST", "A required value is missing", { field: error.column_name, cause: error });
     case "23503":
       return new AppError("NOT_FOUND", "A referenced item does not exist", { cause: error });
-    case "22P02": case "22003": case "22007": case "22008": case "22001": case "22023":
-      return new AppError("BAD_REQUEST", "A value has the wrong format or size", { cause: error });
     case "57014":
       return new AppError("TIMEOUT", "The query took too long", { appCode: "QUERY_TIMEOUT", cause: error });
     case "40001": case "40P01":
@@ -154,6 +152,11 @@ export function appErrorFromPg(error: PgError): AppError {
       // A write reached a read-only server: a replica, or a primary being demoted. Never a success.
       return databaseUnavailable(error, "DATABASE_READ_ONLY");
     default:
+      // Class 22, data exception (22P02 invalid text, 22003 out of range, 22021 / 22P05 characters
+      // the database cannot store, 22007 / 22008 dates, 22001 too long, 22023, 2202E, 22025, 22P06…):
+      // the value sent is at fault. The input boundary (src/lib/input-safety.ts, idSchema) refuses
+      // these before SQL; this is the safety net, never a 500.
+      if (error.code.startsWith("22")) return new AppError("BAD_REQUEST", "A value has the wrong format or size", { cause: error });
       if (UNAVAILABLE_SQLSTATES.has(error.code)) return databaseUnavailable(error);
       return new AppError("INTERNAL_SERVER_ERROR", "Internal server error", { cause: error });
   }

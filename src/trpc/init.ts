@@ -3,6 +3,8 @@ import { initTRPC } from "@trpc/server";
 import { z, ZodError } from "zod";
 import { FlooredCache } from "../db/replica-cache";
 import { AppError, toTRPCError } from "../lib/errors";
+import { assertSafeInput } from "../lib/input-safety";
+import { cursorKey, sealCursor, unsealCursor } from "../lib/pagination";
 import { isSameOriginRequest, readCredential } from "../modules/auth/cookies";
 import { resolveSession } from "../modules/auth/session.service";
 import type { Context, SessionInfo } from "./context";
@@ -103,14 +105,48 @@ const trackWrites = t.middleware(async ({ ctx, type, next }) => {
   return result;
 });
 
+/**
+ * The input boundary, for every procedure: raw input with NUL, lone surrogates, `__proto__` /
+ * `constructor` / `prototype` keys or nesting deeper than 32 levels is BAD_REQUEST (UNSAFE_TEXT,
+ * UNSAFE_KEY, INPUT_TOO_DEEP, `field` = the path) before any parser or SQL sees it.
+ */
+const safeInput = t.middleware(async ({ getRawInput, next }) => {
+  assertSafeInput(await getRawInput());
+  return next();
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Cursors are sealed to the procedure and viewer they were issued for (src/lib/pagination.ts): an
+ * output's top-level `nextCursor` leaves as `<inner>.<hmac>`; an input's top-level `cursor` is
+ * verified and unsealed before the input parser (lazily, so UNAUTHORIZED still comes first). A
+ * cursor of another procedure or viewer, tampered or not a string is BAD_REQUEST INVALID_CURSOR.
+ */
+const sealCursors = t.middleware(async ({ ctx, path, getRawInput, next }) => {
+  const key = cursorKey(ctx.deps.env.CURSOR_SECRET);
+  const scope = { path, viewer: ctx.session?.userId ?? "anon" };
+  let unsealed: Promise<unknown> | undefined;
+  const result = await next({
+    getRawInput: () =>
+      (unsealed ??= getRawInput().then((raw) =>
+        isRecord(raw) && raw.cursor !== undefined ? { ...raw, cursor: unsealCursor(key, scope, raw.cursor) } : raw,
+      )),
+  });
+  if (result.ok && isRecord(result.data) && typeof result.data.nextCursor === "string") {
+    return { ...result, data: { ...result.data, nextCursor: sealCursor(key, scope, result.data.nextCursor) } };
+  }
+  return result;
+});
+
 const requireSession = t.middleware(({ ctx, next }) => {
   if (!ctx.session) throw new AppError("UNAUTHORIZED", "Sign in required", { appCode: "SESSION_REQUIRED" });
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
 /** No session needed or read (health, register, login). */
-export const publicProcedure = t.procedure.use(mapErrors).use(trackWrites);
+export const publicProcedure = t.procedure.use(mapErrors).use(safeInput).use(trackWrites);
 /** Anyone; `ctx.session` is the caller when signed in (reads that depend on who is looking). */
-export const viewerProcedure = publicProcedure.use(withSession);
+export const viewerProcedure = publicProcedure.use(withSession).use(sealCursors);
 /** Signed-in callers only; `ctx.session` is non-null. */
 export const authedProcedure = viewerProcedure.use(requireSession);
