@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env as processEnv, parseEnv, type Env } from "../../src/env";
-import { logger } from "../../src/lib/logger";
+import { logger, type Logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import { afterAll, beforeAll, expect } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./db";
@@ -53,7 +53,7 @@ export function realS3Env(): Record<string, string> {
 }
 
 export async function startTestServer(
-  database: TestDatabase, overrides: Record<string, string> = {}, opts: { store?: StoreKind } = {},
+  database: TestDatabase, overrides: Record<string, string> = {}, opts: { store?: StoreKind; /** Default: a silent logger. */ log?: Logger } = {},
 ): Promise<RunningServer> {
   // Each server gets its own embedded S3-compatible server over HTTP, in a throwaway directory
   // (unless it is pointed at the real S3, or at some S3_ENDPOINT of the test's own).
@@ -61,7 +61,7 @@ export async function startTestServer(
   const env = testEnv({ ...(opts.store === "s3" ? realS3Env() : {}), ...overrides });
   // Ports are random: media served by the app itself (GET /media) gets this server's own URL as
   // its base, unless the test names a PUBLIC_APP_URL.
-  return startServer(env, logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
+  return startServer(env, opts.log ?? logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
 }
 
 export interface RpcResult {
