@@ -89,3 +89,14 @@ export function assertSafeInput(value: unknown): void {
 export function storableText(schema: z.ZodString = z.string()): z.ZodString {
   return schema.refine(isStorableText, "contains characters that cannot be stored");
 }
+
+/**
+ * An ISO date or date-time (already shape-checked by z.iso.*) that PostgreSQL's timestamptz can
+ * hold: year 0001 or later, a UTC offset within ±15:59.
+ */
+export function fitsTimestamptz(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  if (!(year >= 1)) return false;
+  const offset = /([+-])(\d{2}):?(\d{2})$/.exec(value.length > 10 ? value.slice(10) : "");
+  return !offset || Number(offset[2]) <= 15;
+}

@@ -2,6 +2,7 @@
 // value shapes, bounds) before it is stored or compiled. Shared by custom feeds and `feed` profile
 // sections, so both accept exactly the same filters.
 import { z } from "zod";
+import { fitsTimestamptz } from "../../lib/input-safety";
 import { idSchema, paginationShape } from "../../lib/pagination";
 
 import { POST_TYPES } from "../post/post.constants";
@@ -22,7 +23,8 @@ export const tagValueSchema = z
 /** An author: a user id, or the viewer-relative sets `friends` / `following`. */
 const authorValueSchema = z.union([idSchema, z.enum(["friends", "following"])]);
 
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+/** Stored in the config and cast to timestamptz at every execution: must fit it (year ≥ 1, offset ≤ ±15:59). */
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date()).refine(fitsTimestamptz, "Date out of range");
 const relativeDays = z.object({ lastDays: z.number().int().min(1).max(3650) }).strict();
 const dateBound = z.union([isoDate, relativeDays]);
 

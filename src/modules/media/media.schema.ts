@@ -8,7 +8,7 @@ export const createUploadInput = z
     mimeType: z.string().trim().toLowerCase().refine((m) => ALLOWED_MIME_TYPES.includes(m), {
       message: `Unsupported file type (allowed: ${ALLOWED_MIME_TYPES.join(", ")})`,
     }),
-    sizeBytes: z.number().int().min(1, "sizeBytes must be positive"),
+    sizeBytes: z.number().int().min(1, "sizeBytes must be positive").max(Number.MAX_SAFE_INTEGER),
     purpose: z.enum(["post", "profile"]).default("post"),
   })
   .strict();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idSchema, paginationShape } from "../../lib/pagination";
+import { idSchema, isIdString, paginationShape } from "../../lib/pagination";
 
 export const MESSAGE_MAX = 5_000;
 /** Participants of a conversation, the caller included. */
@@ -27,6 +27,6 @@ export const messageIdInput = z.object({ messageId: idSchema }).strict();
 export const setPrivacyInput = z.object({ who: z.enum(MESSAGE_PRIVACY) }).strict();
 /** tRPC fills lastEventId from the client's Last-Event-ID on reconnection (a message id, "0" before any). */
 export const onEventInput = z
-  .object({ lastEventId: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "Invalid event id").nullish() })
+  .object({ lastEventId: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "Invalid event id").refine((v) => v === "0" || isIdString(v), "Invalid event id").nullish() })
   .strict()
   .optional();

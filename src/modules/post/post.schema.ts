@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fitsTimestamptz } from "../../lib/input-safety";
 import { idSchema, paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 import { postTypeSchema, tagValueSchema } from "../feed/feed.schema";
@@ -26,7 +27,7 @@ export const MAX_TAGS = 30;
 const title = z.string().trim().max(200).nullable();
 const content = z.string().max(100_000).nullable();
 const tags = z.array(tagValueSchema).max(MAX_TAGS);
-const scheduledFor = z.iso.datetime({ offset: true });
+const scheduledFor = z.iso.datetime({ offset: true }).refine(fitsTimestamptz, "Date out of range");
 
 export const createPostInput = z
   .object({

@@ -1,29 +1,14 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { idSchema } from "../../lib/pagination";
-import { algorithmConfigSchema } from "../feed/feed.schema";
 import { usernameSchema } from "../auth/auth.schema";
 import { sectionTypeSchema, webUrl } from "../user/user.schema";
+import { sectionConfigSchemas } from "./section-config.schema";
+
+export { sectionConfigSchemas };
 
 export const MAX_SECTIONS_PER_USER = 50;
 export const MAX_ITEMS_PER_SECTION = 100;
-
-const limit = z.number().int().min(1).max(50).default(10);
-
-/** Config per section type; a `feed` section uses exactly the custom-feed filter schema. */
-export const sectionConfigSchemas = {
-  feed: algorithmConfigSchema.safeExtend({ layout: z.enum(["grid", "list"]).default("list") }),
-  gallery: z.object({ columns: z.number().int().min(1).max(6).default(3), showCaptions: z.boolean().default(false) }).strict(),
-  links: z.object({ style: z.enum(["buttons", "list"]).default("list") }).strict(),
-  static_text: z.object({ align: z.enum(["left", "center", "right"]).default("left") }).strict(),
-  static_image: z.object({ fit: z.enum(["cover", "contain"]).default("cover") }).strict(),
-  video: z.object({ autoplay: z.boolean().default(false) }).strict(),
-  reposts: z.object({ limit }).strict(),
-  friends: z.object({ limit }).strict(),
-  followers: z.object({ limit }).strict(),
-  following: z.object({ limit }).strict(),
-  list: z.object({ listId: idSchema, limit }).strict(),
-} satisfies Record<z.infer<typeof sectionTypeSchema>, z.ZodType>;
 
 export type SectionType = z.infer<typeof sectionTypeSchema>;
 
