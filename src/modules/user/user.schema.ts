@@ -2,6 +2,7 @@ import { z } from "zod";
 import { paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 
+import { layoutConfigIssues } from "../section/section-config.schema";
 import { SECTION_TYPES } from "./user.constants";
 export const sectionTypeSchema = z.enum(SECTION_TYPES);
 
@@ -73,7 +74,13 @@ export const updateLayoutInput = z
             order: z.number().int().min(0).max(1000),
             config: z.record(z.string(), z.unknown()).default({}),
           })
-          .strict(),
+          .strict()
+          // Per type, like section configs (section-config.schema.ts): known keys, valid values.
+          .superRefine((entry, ctx) => {
+            for (const issue of layoutConfigIssues(entry.type, entry.config)) {
+              ctx.addIssue({ code: "custom", path: ["config", ...issue.path], message: issue.message });
+            }
+          }),
       )
       .max(50, "At most 50 sections")
       .refine((s) => new Set(s.map((x) => x.id)).size === s.length, "Section ids must be unique"),
