@@ -12,6 +12,7 @@ import type { Server } from "bun";
 import { pendingMigrations } from "./db/migrate";
 import { AppError } from "./lib/errors";
 import { IMMUTABLE_CACHE_CONTROL, MEDIA_ROUTE, STORAGE_RETRY_AFTER_SECONDS, type MediaStore } from "./lib/s3";
+import { readCredential } from "./modules/auth/cookies";
 import { MIME_RULES } from "./modules/media/media.rules";
 import { createContext, type AppDeps } from "./trpc/context";
 import { appRouter } from "./trpc/router";
@@ -116,6 +117,28 @@ function clientAddress(req: Request, server: Server<unknown> | undefined, trustP
   return server?.requestIP(req)?.address ?? "unknown";
 }
 
+/**
+ * Cache-Control of an /api/rpc response. `no-store` (no browser, proxy or CDN keeps a copy) on
+ * everything that is authenticated or may carry a secret: any request with a credential (an
+ * Authorization header or the session cookie), every mutation (POST: auth.login / register /
+ * changePassword … answer session tokens), any auth.* procedure, and any response that sets a
+ * cookie. Only an anonymous GET query of public data gets `no-cache` (a cache may keep it but must
+ * revalidate; with no validator that means refetch), and every response says
+ * `Vary: Authorization, Cookie`, so a shared cache never answers a signed-in request with it.
+ */
+export function rpcCacheControl(req: Request, resHeaders: Headers): "no-store" | "no-cache" {
+  if (req.method !== "GET" || readCredential(req) !== null || req.headers.has("authorization")) return "no-store";
+  if (resHeaders.has("set-cookie")) return "no-store";
+  let paths: string[];
+  try {
+    paths = decodeURIComponent(new URL(req.url).pathname.slice(RPC_ENDPOINT.length + 1)).split(",");
+  } catch {
+    return "no-store";
+  }
+  if (paths.some((p) => p.trim().startsWith("auth."))) return "no-store";
+  return "no-cache";
+}
+
 export function createApp(deps: AppDeps) {
   const { env, log } = deps;
   const app = new Hono<HonoEnv>();
@@ -159,6 +182,13 @@ export function createApp(deps: AppDeps) {
     allowHeaders: RPC_ALLOWED_HEADERS,
     exposeHeaders: ["Retry-After"],
     maxAge: RPC_PREFLIGHT_MAX_AGE,
+  });
+  // Caching of /api/rpc answers (see rpcCacheControl): set on every response, errors included.
+  app.use(`${RPC_ENDPOINT}/*`, async (c, next) => {
+    await next();
+    if (c.req.method === "OPTIONS") return;
+    c.header("Cache-Control", rpcCacheControl(c.req.raw, c.res.headers));
+    c.header("Vary", "Authorization, Cookie", { append: true });
   });
   app.use(`${RPC_ENDPOINT}/*`, async (c, next) => {
     const origin = c.req.header("origin");
