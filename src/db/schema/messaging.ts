@@ -152,6 +152,8 @@ export const mailOutbox = pgTable(
     sentAt: tstz("sent_at"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    /** When the mail's link stops working: not sent after it, then deleted (drizzle/0052). */
+    expiresAt: tstz("expires_at"),
   },
   (t) => [
     check("mail_outbox_attempts_positive", sql`${t.attempts} >= 0`),
