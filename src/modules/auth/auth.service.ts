@@ -53,7 +53,7 @@ export async function register(
       INSERT INTO users (username, email, password_hash, last_login_at)
       VALUES (${input.username}, ${input.email}, ${passwordHash}, NOW()) RETURNING id`);
     const verifyToken = await issueToken(tx, user!.id, "verify_email", VERIFY_EMAIL_TTL_HOURS * 60);
-    await enqueueMail(tx, verificationMail(deps, input.email, verifyToken));
+    await enqueueMail(tx, verificationMail(deps, input.email, verifyToken), { validMinutes: VERIFY_EMAIL_TTL_HOURS * 60 });
     const session = await createSession(tx, { userId: user!.id, ttlDays: deps.env.SESSION_TTL_DAYS, userAgent: meta.userAgent, ip: meta.ip });
     return { token: session.token, expiresAt: session.expiresAt, user: await getMe(tx, user!.id) };
   });
@@ -100,6 +100,11 @@ export async function changePassword(
   const hash = await hashPassword(input.newPassword);
   return transaction(deps.database.db, async (tx) => {
     await tx.execute(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${session.userId}`);
+    // Reset links issued before the change (someone who read the mailbox, or an old request) must
+    // not reset the new password. Verification links stay valid: they grant no access. Every
+    // other session is signed out (as after a reset); this one stays signed in.
+    await tx.execute(sql`UPDATE auth_tokens SET used_at = NOW()
+                         WHERE user_id = ${session.userId} AND purpose = 'reset_password' AND used_at IS NULL`);
     return { revokedSessions: await revokeUserSessions(tx, session.userId, session.sessionId) };
   });
 }
@@ -130,7 +135,7 @@ export async function resendVerification(deps: AppDeps, userId: string): Promise
     // Older unused links stop working: only the newest mail is valid.
     await tx.execute(sql`UPDATE auth_tokens SET used_at = NOW() WHERE user_id = ${userId} AND purpose = 'verify_email' AND used_at IS NULL`);
     const token = await issueToken(tx, userId, "verify_email", VERIFY_EMAIL_TTL_HOURS * 60);
-    await enqueueMail(tx, verificationMail(deps, user.email, token));
+    await enqueueMail(tx, verificationMail(deps, user.email, token), { validMinutes: VERIFY_EMAIL_TTL_HOURS * 60 });
     return { sent: true };
   });
 }
@@ -149,7 +154,7 @@ export async function requestPasswordReset(deps: AppDeps, email: string, meta: C
       to: user.email,
       subject: "Reset your VRSS password",
       text: `Someone asked to reset your VRSS password. If it was you: ${link}\n\nThe link works for ${RESET_PASSWORD_TTL_MINUTES} minutes. Otherwise ignore this mail.`,
-    });
+    }, { validMinutes: RESET_PASSWORD_TTL_MINUTES });
   });
   return { ok: true };
 }
