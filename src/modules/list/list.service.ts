@@ -1,12 +1,15 @@
 // Curated lists of accounts. Public lists are readable by everyone (who may see the owner),
 // private ones by their owner only; list.posts is the members' timeline from the home-feed engine.
-import { sql } from "drizzle-orm";
+// Every read (members, posts, member counts) shows only members who are active, not in a block
+// with the list's owner (either way) and not in a block with the viewer (either way); the rows stay
+// (social.block removes memberships of a new block; a suspension may be lifted).
+import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
 import { iso, many, one } from "../../db/query";
 import { transaction } from "../../db/transaction";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
-import { authorTimeline, listAuthorsSql, type TimelineItem } from "../feed/feed.timeline";
+import { authorTimeline, type TimelineItem } from "../feed/feed.timeline";
 import { accountVisibleSql, canSeeProfileContent, relationBetween, type Visibility } from "../visibility/visibility";
 import { MAX_LISTS_PER_USER, MAX_MEMBERS_PER_LIST } from "./list.schema";
 
@@ -34,13 +37,30 @@ const listView = (l: ListRow) => ({
 });
 export type ListView = ReturnType<typeof listView>;
 
-const LIST_COLUMNS = sql`l.*, u.username AS owner_username,
-  (SELECT count(*)::int FROM list_members m WHERE m.list_id = l.id) AS member_count`;
+/**
+ * The member `m` of list `l` (owner l.user_id) is shown to `viewerId`: active, no block with the
+ * owner, no block with the viewer. Small hashed sets (inactive accounts, the owner's and the
+ * viewer's blocks), as elsewhere, not a join per member.
+ */
+function visibleMemberSql(memberExpr: SQL, ownerExpr: SQL, viewerId: string | null): SQL {
+  const viewer = viewerId
+    ? sql`AND ${memberExpr} NOT IN (SELECT blocked_id FROM user_blocks WHERE blocker_id = ${viewerId})
+      AND ${memberExpr} NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${viewerId})`
+    : sql``;
+  return sql`${memberExpr} NOT IN (SELECT id FROM users WHERE status <> 'active')
+    AND NOT EXISTS (SELECT 1 FROM user_blocks ob WHERE (ob.blocker_id = ${ownerExpr} AND ob.blocked_id = ${memberExpr})
+                                                  OR (ob.blocker_id = ${memberExpr} AND ob.blocked_id = ${ownerExpr}))
+    ${viewer}`;
+}
+
+const listColumns = (viewerId: string | null) => sql`l.*, u.username AS owner_username,
+  (SELECT count(*)::int FROM list_members m
+   WHERE m.list_id = l.id AND ${visibleMemberSql(sql`m.member_user_id`, sql`l.user_id`, viewerId)}) AS member_count`;
 
 /** A list the viewer may read: their own, or a public list of an owner whose profile they may see. */
 async function readableList(db: DbOrTx, viewerId: string | null, listId: string): Promise<ListRow> {
   const row = await one<ListRow & { owner_status: string; visibility: Visibility }>(db, sql`
-    SELECT ${LIST_COLUMNS}, u.status AS owner_status, pr.visibility
+    SELECT ${listColumns(viewerId)}, u.status AS owner_status, pr.visibility
     FROM user_lists l JOIN users u ON u.id = l.user_id JOIN user_profiles pr ON pr.user_id = l.user_id
     WHERE l.id = ${listId}`);
   if (!row || row.owner_status !== "active") throw new AppError("NOT_FOUND", "List not found");
@@ -57,8 +77,10 @@ async function ownList(db: DbOrTx, userId: string, listId: string): Promise<{ id
   return row;
 }
 
+/** The owner's view of their list (the owner is the viewer). */
 async function listById(db: DbOrTx, listId: string): Promise<ListView> {
-  const row = await one<ListRow>(db, sql`SELECT ${LIST_COLUMNS} FROM user_lists l JOIN users u ON u.id = l.user_id WHERE l.id = ${listId}`);
+  const row = await one<ListRow>(db, sql`
+    SELECT ${listColumns(null)} FROM user_lists l JOIN users u ON u.id = l.user_id WHERE l.id = ${listId}`);
   return listView(row!);
 }
 
@@ -120,6 +142,7 @@ export async function getList(db: DbOrTx, viewerId: string | null, listId: strin
     SELECT u.id, u.username, pr.display_name FROM list_members m
     JOIN users u ON u.id = m.member_user_id JOIN user_profiles pr ON pr.user_id = u.id
     WHERE m.list_id = ${listId} AND ${accountVisibleSql(sql`u.id`, sql`u.status`, viewerId)}
+      AND ${visibleMemberSql(sql`m.member_user_id`, sql`${list.user_id}::bigint`, viewerId)}
     ORDER BY m.added_at, m.id LIMIT 200`);
   return { ...listView(list), members: members.map((m) => ({ id: m.id, username: m.username, displayName: m.display_name })) };
 }
@@ -127,13 +150,15 @@ export async function getList(db: DbOrTx, viewerId: string | null, listId: strin
 export async function myLists(db: DbOrTx, userId: string, input: { cursor?: string; limit: number }): Promise<Page<ListView>> {
   const after = decodeCursor(input.cursor, 1);
   const rows = await many<ListRow>(db, sql`
-    SELECT ${LIST_COLUMNS} FROM user_lists l JOIN users u ON u.id = l.user_id
+    SELECT ${listColumns(userId)} FROM user_lists l JOIN users u ON u.id = l.user_id
     WHERE l.user_id = ${userId} ${after ? sql`AND l.id > ${String(after[0])}::bigint` : sql``}
     ORDER BY l.id LIMIT ${input.limit + 1}`);
   return toPage(rows, input.limit, listView, (r) => [r.id]);
 }
 
 export async function listPosts(db: DbOrTx, viewerId: string | null, input: { listId: string; cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
-  await readableList(db, viewerId, input.listId);
-  return authorTimeline(db, viewerId, listAuthorsSql(input.listId), input);
+  const list = await readableList(db, viewerId, input.listId);
+  const authors = sql`SELECT m.member_user_id FROM list_members m WHERE m.list_id = ${input.listId}
+    AND ${visibleMemberSql(sql`m.member_user_id`, sql`${list.user_id}::bigint`, viewerId)}`;
+  return authorTimeline(db, viewerId, authors, input);
 }

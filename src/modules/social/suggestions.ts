@@ -1,9 +1,12 @@
 // social.suggestions: friends of friends, ranked by how many friends the caller shares with them,
-// excluding the caller, accounts they already follow, and anyone on either side of a block.
+// excluding the caller, accounts they already follow, and anyone on either side of a block. Only
+// friends whose friend list the caller may see bridge: derived data never reveals what
+// social.friends would answer NOT_FOUND for (a private friend's friends).
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { many } from "../../db/query";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { accountVisibleSql, profileContentVisibleSql } from "../visibility/visibility";
 
 export interface Suggestion {
   id: string;
@@ -16,12 +19,18 @@ export async function suggestions(db: DbOrTx, userId: string, input: { cursor?: 
   const after = decodeCursor(input.cursor, 2);
   const rows = await many<{ id: string; username: string; display_name: string | null; mutual: number }>(db, sql`
     WITH friends AS (
-      -- Only active friends count (and bridge): suspended or deleted accounts vanish from reads.
+      -- A friend bridges (and counts as a mutual friend) only if the caller may read their friend
+      -- list, i.e. social.friends of them would answer: the friend is visible to the caller (active,
+      -- no block either way) and so is their profile content (public, or followers-only: a friend
+      -- is followed by definition; never private). The caller has a few hundred friends at most,
+      -- so these are per-friend index probes before the fan-out, not per candidate.
       SELECT fr.id FROM (
         SELECT user_id_2 AS id FROM friendships WHERE user_id_1 = ${userId}
         UNION ALL
         SELECT user_id_1 FROM friendships WHERE user_id_2 = ${userId}
-      ) fr JOIN users fu ON fu.id = fr.id WHERE fu.status = 'active'
+      ) fr JOIN users fu ON fu.id = fr.id JOIN user_profiles fp ON fp.user_id = fr.id
+      WHERE ${accountVisibleSql(sql`fr.id`, sql`fu.status`, userId)}
+        AND ${profileContentVisibleSql(sql`fr.id`, sql`fp.visibility`, userId)}
     ),
     fof AS (
       SELECT f.user_id_2 AS candidate FROM friends x JOIN friendships f ON f.user_id_1 = x.id
