@@ -109,7 +109,7 @@ describe("auth.changePassword", () => {
     expect(changed.revokedSessions).toBe(1);
     const used = await app.t.sql<{ purpose: string; used: boolean }[]>`
       SELECT purpose, used_at IS NOT NULL AS used FROM auth_tokens WHERE user_id = ${reg.user.id} ORDER BY id`;
-    expect(used).toEqual([
+    expect([...used]).toEqual([
       { purpose: "verify_email", used: false },
       { purpose: "reset_password", used: true },
       { purpose: "reset_password", used: true },
@@ -147,9 +147,9 @@ describe("mail_outbox keeps no raw token", () => {
     const verification = (await latestMail(reg.email, "Confirm your VRSS email"))!;
     expect([verification.sent_at !== null, verification.body_text.includes("token=")]).toEqual([true, false]);
     // No delivered row anywhere still holds a link.
-    const [{ n }] = await app.t.sql<{ n: number }[]>`
+    const [leftover] = await app.t.sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM mail_outbox WHERE sent_at IS NOT NULL AND body_text LIKE '%token=%'`;
-    expect(n).toBe(0);
+    expect(leftover!.n).toBe(0);
 
     ok(await rpc(app.s.url, "auth.resetPassword", { token, newPassword: "Res3tPassword" }));
     ok(await rpc(app.s.url, "auth.login", { email: reg.email, password: "Res3tPassword" }));
