@@ -269,3 +269,53 @@ describe("list.posts", () => {
     expect(got.members.map((m: { id: string }) => m.id)).toEqual([keep.id, muted.id]);
   });
 });
+
+// Every list read (members, posts, member counts) hides members who are inactive, in a block with
+// the owner (either way) or in a block with the viewer (either way). The membership rows stay.
+describe("list members under the visibility policy", () => {
+  test("blocks with the owner, blocks with the viewer, suspended and deleted members: hidden from get, posts and counts", async () => {
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const keep = await createUser(ctx.t.sql);
+    const blocksOwner = await createUser(ctx.t.sql);
+    const blockedByOwner = await createUser(ctx.t.sql);
+    const blocksViewer = await createUser(ctx.t.sql);
+    const suspended = await createUser(ctx.t.sql);
+    const deleted = await createUser(ctx.t.sql);
+    const members = [keep, blocksOwner, blockedByOwner, blocksViewer, suspended, deleted];
+    const posts = new Map<string, string>();
+    for (const [i, m] of members.entries()) posts.set(m.id, (await createPost(ctx.t.sql, m.id, { createdAt: at(30 - i) })).id);
+    const list = await createList(owner);
+    for (const m of members) await addMember(owner, list.id, m);
+    expect(ok(await query("list.get", { listId: list.id }, viewer.token)).memberCount).toBe(6);
+
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES
+      (${blocksOwner.id}, ${owner.id}), (${owner.id}, ${blockedByOwner.id}), (${blocksViewer.id}, ${viewer.id})`;
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${deleted.id}`;
+    const postIds = (page: { items: { id: string }[] }) => page.items.map((i) => i.id);
+
+    // The viewer: only `keep`.
+    const seen = ok(await query("list.get", { listId: list.id }, viewer.token));
+    expect(seen.members.map((m: { id: string }) => m.id)).toEqual([keep.id]);
+    expect(seen.memberCount).toBe(1);
+    expect(postIds(ok(await query("list.posts", { listId: list.id }, viewer.token)))).toEqual([`p${posts.get(keep.id)}`]);
+    // Anonymous: no viewer blocks, so `blocksViewer` is back.
+    const anon = ok(await query("list.get", { listId: list.id }));
+    expect(anon.members.map((m: { id: string }) => m.id)).toEqual([keep.id, blocksViewer.id]);
+    expect(anon.memberCount).toBe(2);
+    expect(postIds(ok(await query("list.posts", { listId: list.id })))).toEqual([`p${posts.get(blocksViewer.id)}`, `p${posts.get(keep.id)}`]);
+    // The owner: the same two, in get, posts, list.mine and the views returned by mutations.
+    const mine = ok(await query("list.get", { listId: list.id }, owner.token));
+    expect(mine.members.map((m: { id: string }) => m.id)).toEqual([keep.id, blocksViewer.id]);
+    expect(mine.memberCount).toBe(2);
+    expect(postIds(ok(await query("list.posts", { listId: list.id }, owner.token)))).toEqual([`p${posts.get(blocksViewer.id)}`, `p${posts.get(keep.id)}`]);
+    const all = ok(await query("list.mine", { limit: 10 }, owner.token));
+    expect(all.items.find((l: { id: string }) => l.id === list.id).memberCount).toBe(2);
+    expect(ok(await mutate("list.update", { listId: list.id, name: "renamed" }, owner.token)).memberCount).toBe(2);
+    // The rows are still there: lifting the suspension brings the member back.
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM list_members WHERE list_id = ${list.id}`)[0]!.n).toBe(6);
+    await ctx.t.sql`UPDATE users SET status = 'active' WHERE id = ${suspended.id}`;
+    expect(ok(await query("list.get", { listId: list.id }, viewer.token)).memberCount).toBe(2);
+  });
+});

@@ -129,3 +129,56 @@ describe("social.suggestions", () => {
     expect(forged.body.error.data.appCode).toBe("INVALID_CURSOR");
   });
 });
+
+// Derived data obeys the visibility policy: a friend bridges only if the caller may read their
+// friend list (social.friends of them is not NOT_FOUND): public, or followers-only (a friend is
+// followed by definition), never private, never across a block.
+describe("social.suggestions under the visibility policy", () => {
+  let viewer: TestUser & { token: string };
+  const u: Record<string, TestUser> = {};
+  const setVisibility = (user: TestUser, v: "public" | "followers" | "private") =>
+    ctx.t.sql`UPDATE user_profiles SET visibility = ${v} WHERE user_id = ${user.id}`;
+
+  beforeAll(async () => {
+    viewer = await createUserWithToken(ctx.t.sql);
+    for (const name of ["priv", "fol", "pub", "blk", "onlyPriv", "viaFol", "viaPub", "viaAll", "onlyBlk"]) {
+      u[name] = await createUser(ctx.t.sql, { displayName: name });
+    }
+    for (const f of ["priv", "fol", "pub", "blk"]) await befriend(viewer, u[f]!);
+    await setVisibility(u.priv!, "private");
+    await setVisibility(u.fol!, "followers");
+    await befriend(u.onlyPriv!, u.priv!);
+    await befriend(u.viaFol!, u.fol!);
+    await befriend(u.viaPub!, u.pub!);
+    for (const f of ["priv", "fol", "pub"]) await befriend(u.viaAll!, u[f]!);
+    // A friendship row that outlived a block (written behind social.block's back): still no bridge.
+    await befriend(u.onlyBlk!, u.blk!);
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${u.blk!.id}, ${viewer.id})`;
+  });
+
+  const byId = (a: TestUser, b: TestUser) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+  const ranked = async () =>
+    ((await suggest(viewer.token, { limit: 100 })).body.result.data.items as Suggestion[]).map((i) => [i.id, i.mutualFriends]);
+
+  test("a private friend bridges nothing; followers-only and public friends bridge; mutualFriends counts visible bridges only", async () => {
+    const [a, b] = [u.viaFol!, u.viaPub!].sort(byId);
+    expect(await ranked()).toEqual([[u.viaAll!.id, 2], [a!.id, 1], [b!.id, 1]]);
+  });
+
+  test("a candidate reached only through a private friend never shows, on any page", async () => {
+    const walked = await walk(viewer.token, 1);
+    expect(walked.map((i) => i.id)).not.toContain(u.onlyPriv!.id);
+    expect(walked.map((i) => i.id)).not.toContain(u.onlyBlk!.id);
+    // The private friend's friend list itself is NOT_FOUND to the viewer: the two answers agree.
+    const friends = await rpc(ctx.s.url, "social.friends", { username: u.priv!.username }, { method: "GET", token: viewer.token });
+    expect(friends.status).toBe(404);
+  });
+
+  test("the friend going public makes their friends suggestions; going private again hides them", async () => {
+    await setVisibility(u.priv!, "public");
+    expect((await ranked()).find(([id]) => id === u.onlyPriv!.id)).toEqual([u.onlyPriv!.id, 1]);
+    expect((await ranked()).find(([id]) => id === u.viaAll!.id)).toEqual([u.viaAll!.id, 3]);
+    await setVisibility(u.priv!, "private");
+    expect((await ranked()).find(([id]) => id === u.onlyPriv!.id)).toBeUndefined();
+  });
+});
