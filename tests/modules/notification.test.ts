@@ -215,3 +215,81 @@ describe("reading notifications", () => {
     expectError(await query(me, "notification.list", { cursor: "bad" }), "BAD_REQUEST", "cursor");
   });
 });
+
+// Repeats that are not news: follow/unfollow toggling notifies once per actor and recipient per
+// 24 hours (follow and friend alike); a mention notifies once per post and account, ever, however
+// often an edit removes and restores it.
+describe("notification dedupe", () => {
+  test("follow → unfollow toggled 5 times: one notification; outside the 24 h window it notifies again", async () => {
+    const target = await user();
+    const fan = await user();
+    for (let i = 0; i < 5; i++) {
+      ok(await mutate(fan, "social.follow", { userId: target.id }));
+      ok(await mutate(fan, "social.unfollow", { userId: target.id }));
+    }
+    expect(await received(target)).toEqual([
+      { type: "follow", actor: fan.username, title: `${fan.username} followed you`, actionUrl: `/@${fan.username}` },
+    ]);
+    // A friend notification counts as the same event: following back and toggling adds nothing more.
+    ok(await mutate(target, "social.follow", { userId: fan.id }));
+    for (let i = 0; i < 3; i++) {
+      ok(await mutate(fan, "social.follow", { userId: target.id }));
+      ok(await mutate(fan, "social.unfollow", { userId: target.id }));
+    }
+    expect((await received(target)).map((n: { type: string }) => n.type)).toEqual(["follow"]);
+    expect((await received(fan)).map((n: { type: string }) => n.type)).toEqual(["follow"]);
+    // Another actor is another notification.
+    const other = await user();
+    ok(await mutate(other, "social.follow", { userId: target.id }));
+    expect(await rowCount(target.id)).toBe(2);
+    // Once the earlier one is older than the window, a new follow notifies again.
+    await ctx.t.sql`UPDATE notifications SET created_at = NOW() - interval '25 hours' WHERE user_id = ${target.id} AND actor_id = ${fan.id}`;
+    ok(await mutate(fan, "social.follow", { userId: target.id }));
+    expect((await received(target)).map((n: { type: string; actor: string }) => [n.type, n.actor])).toEqual([
+      ["follow", fan.username], ["follow", other.username], ["friend", fan.username],
+    ]);
+  });
+
+  test("a mention edited out and back in 3 times: one notification (and none after the post is edited further)", async () => {
+    const author = await user();
+    const alice = await user();
+    const post = ok(await mutate(author, "post.create", { type: "text_short", content: `hi @${alice.username}` }));
+    for (let i = 0; i < 3; i++) {
+      ok(await mutate(author, "post.update", { postId: post.id, content: "hi nobody" }));
+      ok(await mutate(author, "post.update", { postId: post.id, content: `hi again @${alice.username}` }));
+    }
+    expect((await received(alice)).map((n: { type: string; actionUrl: string }) => [n.type, n.actionUrl])).toEqual([["mention", `/posts/${post.id}`]]);
+    // The mention itself follows the content; the "notified" fact does not.
+    const [m] = await ctx.t.sql`SELECT count(*)::int AS n FROM post_mentions WHERE post_id = ${post.id}`;
+    expect(m!.n).toBe(1);
+    ok(await mutate(author, "post.update", { postId: post.id, content: "gone" }));
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM post_mentions WHERE post_id = ${post.id}`)[0]!.n).toBe(0);
+    expect((await ctx.t.sql`SELECT count(*)::int AS n FROM post_mention_notifications WHERE post_id = ${post.id}`)[0]!.n).toBe(1);
+    // Another post mentioning her is another notification.
+    ok(await mutate(author, "post.create", { type: "text_short", content: `and @${alice.username}` }));
+    expect(await rowCount(alice.id)).toBe(2);
+  });
+
+  test("a draft's mention notifies once on publish, not again on later edits; a declined mention may notify later", async () => {
+    const author = await user();
+    const bob = await user();
+    const draft = ok(await mutate(author, "post.create", { type: "text_short", content: `draft @${bob.username}`, status: "draft" }));
+    expect(await rowCount(bob.id)).toBe(0);
+    ok(await mutate(author, "post.publish", { postId: draft.id }));
+    ok(await mutate(author, "post.update", { postId: draft.id, content: "edited" }));
+    ok(await mutate(author, "post.update", { postId: draft.id, content: `edited @${bob.username}` }));
+    expect(await rowCount(bob.id)).toBe(1);
+
+    // Muted when first mentioned: nothing sent, nothing claimed, so a later edit may still notify.
+    const carol = await user();
+    await ctx.t.sql`INSERT INTO user_mutes (muter_id, muted_id) VALUES (${carol.id}, ${author.id})`;
+    const post = ok(await mutate(author, "post.create", { type: "text_short", content: `hey @${carol.username}` }));
+    expect(await rowCount(carol.id)).toBe(0);
+    await ctx.t.sql`DELETE FROM user_mutes WHERE muter_id = ${carol.id}`;
+    ok(await mutate(author, "post.update", { postId: post.id, content: "hey" }));
+    ok(await mutate(author, "post.update", { postId: post.id, content: `hey @${carol.username}` }));
+    ok(await mutate(author, "post.update", { postId: post.id, content: "hey" }));
+    ok(await mutate(author, "post.update", { postId: post.id, content: `hey @${carol.username}` }));
+    expect(await rowCount(carol.id)).toBe(1);
+  });
+});

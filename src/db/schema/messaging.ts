@@ -132,6 +132,10 @@ export const notifications = pgTable(
     uniqueIndex("notifications_once_per_actor_post_idx")
       .on(t.userId, t.actorId, t.postId, t.type)
       .where(sql`${t.type} IN ('like', 'repost')`),
+    // 0053: notify() dedupes follow/friend notifications per (recipient, actor) within 24 hours.
+    index("notifications_follow_window_idx")
+      .on(t.userId, t.actorId, t.createdAt.desc())
+      .where(sql`${t.postId} IS NULL`),
     // 0049: one unread `message` notification per recipient and conversation (action_url /messages/<id>).
     uniqueIndex("notifications_one_unread_message_idx")
       .on(t.userId, t.actionUrl)

@@ -1,5 +1,5 @@
 // Posts and what hangs off them: 0006 (posts, post_media; read-path indexes added by 0026),
-// 0020 (post_tags), 0021 (post_mentions), 0022 (upload_reservations). Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
+// 0020 (post_tags), 0021 (post_mentions), 0022 (upload_reservations), 0054 (post_mention_notifications). Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -142,6 +142,24 @@ export const postMentions = pgTable(
   (t) => [
     primaryKey({ name: "post_mentions_pkey", columns: [t.postId, t.mentionedUserId] }),
     index("post_mentions_user_idx").on(t.mentionedUserId, t.createdAt.desc()),
+  ],
+);
+
+/** One row per (post, account) sent its mention notification: survives edits that drop the mention (0054). */
+export const postMentionNotifications = pgTable(
+  "post_mention_notifications",
+  {
+    postId: bigint("post_id", { mode: "number" })
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    notifiedAt: tstz("notified_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: "post_mention_notifications_pkey", columns: [t.postId, t.userId] }),
+    index("post_mention_notifications_user_idx").on(t.userId),
   ],
 );
 

@@ -1,7 +1,8 @@
 // Creating and reading notifications. The rules live in one INSERT … SELECT: never to yourself,
 // never from or to an inactive account, never across a block, never from an actor the recipient
-// muted; likes and reposts notify once per actor and post (a partial unique index), and a mention
-// only reaches someone who may see the post.
+// muted; likes and reposts notify once per actor and post (a partial unique index), follows once
+// per actor and recipient per 24 hours (FOLLOW_NOTIFICATION_WINDOW), and a mention only reaches
+// someone who may see the post (once per post and account ever: post-content.ts).
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { iso, many, one } from "../../db/query";
@@ -36,6 +37,14 @@ export interface NotifyParams {
   requirePostVisible?: boolean;
 }
 
+/**
+ * A `follow` or `friend` notification is not repeated within this window for the same actor and
+ * recipient (either type counts): follow/unfollow toggling notifies once. Checked inside the
+ * INSERT … SELECT through notifications_follow_window_idx (0053); concurrent follows of one pair
+ * are serialized by the follow itself (the pair lock of the friendship trigger, the unique key).
+ */
+export const FOLLOW_NOTIFICATION_WINDOW = "24 hours";
+
 /** Returns whether a notification was created. */
 export async function notify(db: DbOrTx, n: NotifyParams): Promise<boolean> {
   const postId = n.postId ?? null;
@@ -45,6 +54,12 @@ export async function notify(db: DbOrTx, n: NotifyParams): Promise<boolean> {
     (postId ? `/posts/${postId}${commentId ? `#comment-${commentId}` : ""}` : null);
   const visibleGuard = n.requirePostVisible && postId
     ? sql`AND EXISTS (SELECT 1 FROM ${VISIBLE_POST_FROM} WHERE p.id = ${postId} AND ${postVisibleSql(n.recipientId)})`
+    : sql``;
+  const windowGuard = n.type === "follow" || n.type === "friend"
+    ? sql`AND NOT EXISTS (SELECT 1 FROM notifications o
+                          WHERE o.user_id = r.id AND o.actor_id = a.id AND o.post_id IS NULL
+                            AND o.type IN ('follow', 'friend')
+                            AND o.created_at > NOW() - ${FOLLOW_NOTIFICATION_WINDOW}::interval)`
     : sql``;
   const rows = await many<{ id: string }>(db, sql`
     INSERT INTO notifications (user_id, type, actor_id, post_id, comment_id, title, content, action_url)
@@ -58,6 +73,7 @@ export async function notify(db: DbOrTx, n: NotifyParams): Promise<boolean> {
                       WHERE (b.blocker_id = r.id AND b.blocked_id = a.id) OR (b.blocker_id = a.id AND b.blocked_id = r.id))
       AND NOT EXISTS (SELECT 1 FROM user_mutes m WHERE m.muter_id = r.id AND m.muted_id = a.id)
       ${visibleGuard}
+      ${windowGuard}
     ON CONFLICT DO NOTHING
     RETURNING id`);
   return rows.length > 0;

@@ -49,16 +49,27 @@ export async function syncPostContent(
   return added;
 }
 
-/** Sends mention notifications for a published post (to `only` when given, else to every mention). */
+/**
+ * Sends mention notifications for a published post (to `only` when given, else to every mention),
+ * once per post and account ever: each recipient is first claimed in post_mention_notifications
+ * (0054), which outlives the post_mentions row, so editing a mention out and back in does not
+ * notify again. A claim is released when notify() declines (muted, blocked, post not visible), so
+ * a mention that never reached its account may still notify after a later edit.
+ */
 export async function notifyMentions(db: DbOrTx, post: { id: string; userId: string; content: string | null }, only?: string[]): Promise<number> {
   const recipients = only ?? (await many<{ id: string }>(db, sql`
     SELECT mentioned_user_id AS id FROM post_mentions WHERE post_id = ${post.id}`)).map((r) => r.id);
   let sent = 0;
   for (const recipientId of recipients) {
+    const claimed = await many<{ user_id: string }>(db, sql`
+      INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${post.id}, ${recipientId})
+      ON CONFLICT DO NOTHING RETURNING user_id`);
+    if (!claimed.length) continue;
     const created = await notify(db, {
       recipientId, actorId: post.userId, type: "mention", postId: post.id, content: post.content, requirePostVisible: true,
     });
     if (created) sent++;
+    else await db.execute(sql`DELETE FROM post_mention_notifications WHERE post_id = ${post.id} AND user_id = ${recipientId}`);
   }
   return sent;
 }
