@@ -42,10 +42,10 @@ async function profileRow(userId: string) {
 
 const FULL_KEYS = [
   "age", "background", "bio", "counts", "createdAt", "displayName", "id", "isVisible", "location", "music",
-  "relation", "style", "username", "visibility", "website",
+  "relation", "requiresFollowApproval", "style", "username", "visibility", "website",
 ].sort();
-const LIMITED_KEYS = ["displayName", "id", "isVisible", "relation", "username", "visibility"];
-const RELATION_KEYS = ["followsYou", "isBlocked", "isFollowing", "isFriend", "isMuted", "isSelf"];
+const LIMITED_KEYS = ["displayName", "id", "isVisible", "relation", "requiresFollowApproval", "username", "visibility"];
+const RELATION_KEYS = ["followRequested", "followsYou", "isBlocked", "isFollowing", "isFriend", "isMuted", "isSelf"];
 
 // ---------------------------------------------------------------------------------------------
 describe("user.get", () => {
@@ -72,16 +72,17 @@ describe("user.get", () => {
       location: "Berlin",
       website: "https://pat.example",
       visibility: "public",
+      requiresFollowApproval: false,
       background: null,
       music: null,
       style: {},
       isVisible: true,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       counts: { followers: 2, following: 1, posts: 2 },
-      relation: { isSelf: false, isFollowing: true, followsYou: true, isFriend: true, isBlocked: false, isMuted: false },
+      relation: { isSelf: false, isFollowing: true, followsYou: true, isFriend: true, followRequested: false, isBlocked: false, isMuted: false },
     });
     const anon = ok(await query("user.get", { username: owner.username }));
-    expect(anon.relation).toEqual({ isSelf: false, isFollowing: false, followsYou: false, isFriend: false, isBlocked: false, isMuted: false });
+    expect(anon.relation).toEqual({ isSelf: false, isFollowing: false, followsYou: false, isFriend: false, followRequested: false, isBlocked: false, isMuted: false });
     expect(anon.counts).toEqual({ followers: 2, following: 1, posts: 2 });
   });
 
@@ -136,7 +137,7 @@ describe("user.get", () => {
       for (const viewer of VIEWERS) {
         const view = ok(await query("user.get", { username: owner.username }, tokens[viewer]));
         const relation = {
-          isSelf: viewer === "owner", isFollowing: viewer === "follower", followsYou: false, isFriend: false, isBlocked: false, isMuted: false,
+          isSelf: viewer === "owner", isFollowing: viewer === "follower", followsYou: false, isFriend: false, followRequested: false, isBlocked: false, isMuted: false,
         };
         if (FULL[visibility][viewer]) {
           expect({ viewer, keys: Object.keys(view).sort() }).toEqual({ viewer, keys: FULL_KEYS });
@@ -147,7 +148,10 @@ describe("user.get", () => {
         } else {
           expect({ viewer, view }).toEqual({
             viewer,
-            view: { id: owner.id, username: owner.username, displayName: `Vis ${visibility}`, visibility, isVisible: false, relation },
+            view: {
+              id: owner.id, username: owner.username, displayName: `Vis ${visibility}`, visibility,
+              requiresFollowApproval: visibility !== "public", isVisible: false, relation,
+            },
           });
           expect(Object.keys(view).sort()).toEqual(LIMITED_KEYS);
           const text = JSON.stringify(view);
@@ -175,8 +179,8 @@ describe("user.get", () => {
     // The owner, looking at the user they blocked: only who it is, flagged as blocked.
     const fromBlocker = ok(await query("user.get", { username: blocked.username }, owner.token));
     expect(fromBlocker).toEqual({
-      id: blocked.id, username: blocked.username, displayName: null, visibility: "public", isVisible: false,
-      relation: { isSelf: false, isFollowing: false, followsYou: true, isFriend: false, isBlocked: true, isMuted: false },
+      id: blocked.id, username: blocked.username, displayName: null, visibility: "public", requiresFollowApproval: false, isVisible: false,
+      relation: { isSelf: false, isFollowing: false, followsYou: true, isFriend: false, followRequested: false, isBlocked: true, isMuted: false },
     });
   });
 
@@ -590,5 +594,40 @@ describe("user.delete", () => {
     expectError(await query("user.get", { username: user.username }), "NOT_FOUND", 404);
     expect(ok(await query("user.search", { query: user.username }, other.token)).items).toEqual([]);
     expectError(await rpc(ctx.s.url, "auth.login", { email: user.email, password: TEST_PASSWORD }), "UNAUTHORIZED", 401, "INVALID_CREDENTIALS");
+  });
+});
+
+// Counts shown to others count only accounts the viewer could see in the list itself: active,
+// and not in a block with the viewer (either way).
+describe("user.get counts", () => {
+  test("suspended and deleted followers (and followed accounts) are not counted", async () => {
+    const owner = await createUser(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const [a, b, suspended, deleted] = [await createUser(ctx.t.sql), await createUser(ctx.t.sql), await createUser(ctx.t.sql), await createUser(ctx.t.sql)];
+    for (const f of [a, b, suspended, deleted]) await follow(ctx.t.sql, f.id, owner.id);
+    for (const f of [a, suspended, deleted]) await follow(ctx.t.sql, owner.id, f.id);
+    const counts = async (token?: string) => ok(await query("user.get", { username: owner.username }, token)).counts;
+    expect(await counts(viewer.token)).toEqual({ followers: 4, following: 3, posts: 0 });
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${suspended.id}`;
+    await ctx.t.sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${deleted.id}`;
+    expect(await counts(viewer.token)).toEqual({ followers: 2, following: 1, posts: 0 });
+    expect(await counts()).toEqual({ followers: 2, following: 1, posts: 0 });
+    // Lifting the suspension counts the account again (the follow rows were kept).
+    await ctx.t.sql`UPDATE users SET status = 'active' WHERE id = ${suspended.id}`;
+    expect(await counts()).toEqual({ followers: 3, following: 2, posts: 0 });
+  });
+
+  test("a follower who blocks the viewer or whom the viewer blocked is not counted for that viewer", async () => {
+    const owner = await createUser(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const other = await createUserWithToken(ctx.t.sql);
+    const [plain, blocksViewer, blockedByViewer] = [await createUser(ctx.t.sql), await createUser(ctx.t.sql), await createUser(ctx.t.sql)];
+    for (const f of [plain, blocksViewer, blockedByViewer]) await follow(ctx.t.sql, f.id, owner.id);
+    await follow(ctx.t.sql, owner.id, blocksViewer.id);
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${blocksViewer.id}, ${viewer.id}), (${viewer.id}, ${blockedByViewer.id})`;
+    const counts = async (token?: string) => ok(await query("user.get", { username: owner.username }, token)).counts;
+    expect(await counts(viewer.token)).toEqual({ followers: 1, following: 0, posts: 0 });
+    expect(await counts(other.token)).toEqual({ followers: 3, following: 1, posts: 0 });
+    expect(await counts()).toEqual({ followers: 3, following: 1, posts: 0 });
   });
 });
