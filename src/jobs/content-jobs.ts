@@ -3,7 +3,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { many } from "../db/query";
-import { invalidateFollowersHome } from "../modules/feed/feed.home";
+import { emit } from "../modules/events/events";
 import { publishDueScheduledPosts } from "../modules/post/post.scheduler";
 import type { Job } from "./runner";
 
@@ -12,7 +12,7 @@ export const publishScheduledJob: Job = {
   everyMs: 2_000,
   run: async (deps) => ({
     published: await publishDueScheduledPosts(deps.database.db, 200, async (authorIds) => {
-      for (const id of authorIds) await invalidateFollowersHome(deps.database.db, deps.cache, id);
+      await emit({ db: deps.database.db, cache: deps.cache }, ...authorIds.map((authorId) => ({ type: "post.published" as const, authorId })));
     }),
   }),
 };

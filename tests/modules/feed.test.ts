@@ -214,11 +214,11 @@ describe("feed.home", () => {
     expect(ids(await home(viewer))).toEqual([p(posts[3]!)]);
   });
 
-  test("a followers-only author is in the timeline of followers only; a follow shows it at once", async () => {
+  test("a followers-only author is in the timeline of followers only; a request shows nothing, its approval shows it at once", async () => {
     const { t } = ctx;
     const viewer = await createUserWithToken(t.sql);
     const fan = await createUserWithToken(t.sql);
-    const closed = await createUser(t.sql, { visibility: "followers" });
+    const closed = await createUserWithToken(t.sql, { visibility: "followers" });
     const reposter = await createUser(t.sql);
     await follow(t.sql, fan.id, closed.id);
     await follow(t.sql, fan.id, reposter.id);
@@ -227,7 +227,9 @@ describe("feed.home", () => {
     const rr = await repostAt(t.sql, reposter, cp, ago(5 * MINUTE));
     expect(ids(await home(fan))).toEqual([r(rr), p(cp)]);
     expect(ids(await home(viewer))).toEqual([]);
-    ok(await mutate(viewer, "social.follow", { userId: closed.id }));
+    expect(ok(await mutate(viewer, "social.follow", { userId: closed.id }))).toEqual({ following: false, requested: true, isFriend: false });
+    expect(ids(await home(viewer))).toEqual([]);
+    ok(await mutate(closed, "social.approveFollow", { userId: viewer.id }));
     expect(ids(await home(viewer))).toEqual([r(rr), p(cp)]);
   });
 

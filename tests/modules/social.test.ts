@@ -3,7 +3,7 @@
 // visibility), blocks (follows and friendship removed both ways, no re-follow until unblocked),
 // mutes, and the caller's own blocked / muted lists.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
-import { type TestUser } from "../helpers/factories";
+import { follow as insertFollow, type TestUser } from "../helpers/factories";
 import { type Authed, callersOf, expectError, ok, useServer, walkPages } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
@@ -12,6 +12,7 @@ const ctx = useServer();
 
 const { mutate, query, user } = callersOf(ctx);
 const followUser = async (a: Authed, b: TestUser) => ok(await mutate(a, "social.follow", { userId: b.id }));
+const approvedFollow = (a: TestUser, b: TestUser) => insertFollow(ctx.t.sql, a.id, b.id);
 
 async function follows(a: TestUser, b: TestUser): Promise<boolean> {
   const [row] = await ctx.t.sql<{ yes: boolean }[]>`
@@ -41,8 +42,8 @@ describe("follow / unfollow", () => {
     expect(self.body.error.data.appCode).toBe("SELF_TARGET");
     expect(await follows(a, a)).toBe(false);
 
-    expect(await followUser(a, b)).toEqual({ following: true, isFriend: false });
-    expect(await followUser(a, b)).toEqual({ following: true, isFriend: false });
+    expect(await followUser(a, b)).toEqual({ following: true, requested: false, isFriend: false });
+    expect(await followUser(a, b)).toEqual({ following: true, requested: false, isFriend: false });
     const [n] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM user_follows WHERE follower_id = ${a.id}`;
     expect(n!.n).toBe(1);
 
@@ -52,19 +53,19 @@ describe("follow / unfollow", () => {
     expectError(await mutate(null, "social.follow", { userId: b.id }), "UNAUTHORIZED");
     expectError(await mutate(a, "social.follow", { userId: "abc" }), "BAD_REQUEST", "userId");
 
-    expect(ok(await mutate(a, "social.unfollow", { userId: b.id }))).toEqual({ following: false, isFriend: false });
+    expect(ok(await mutate(a, "social.unfollow", { userId: b.id }))).toEqual({ following: false, requested: false, isFriend: false });
     expect(await follows(a, b)).toBe(false);
     // Unfollowing again is harmless.
-    expect(ok(await mutate(a, "social.unfollow", { userId: b.id }))).toEqual({ following: false, isFriend: false });
+    expect(ok(await mutate(a, "social.unfollow", { userId: b.id }))).toEqual({ following: false, requested: false, isFriend: false });
     expectError(await mutate(a, "social.unfollow", { userId: a.id }), "BAD_REQUEST", "userId");
   });
 
   test("a mutual follow makes a friendship; unfollowing either way ends it", async () => {
     const a = await user();
     const b = await user();
-    expect(await followUser(a, b)).toEqual({ following: true, isFriend: false });
+    expect(await followUser(a, b)).toEqual({ following: true, requested: false, isFriend: false });
     expect(await friends(a, b)).toBe(false);
-    expect(await followUser(b, a)).toEqual({ following: true, isFriend: true });
+    expect(await followUser(b, a)).toEqual({ following: true, requested: false, isFriend: true });
     expect(await friends(a, b)).toBe(true);
     expect(names(ok(await query(a, "social.friends", { username: a.username })))).toEqual([b.username]);
     expect(names(ok(await query(null, "social.friends", { username: b.username })))).toEqual([a.username]);
@@ -73,7 +74,7 @@ describe("follow / unfollow", () => {
     expect(await friends(a, b)).toBe(false);
     expect(await follows(a, b)).toBe(true);
     expect(ok(await query(a, "social.friends", { username: a.username })).items).toEqual([]);
-    expect(await followUser(b, a)).toEqual({ following: true, isFriend: true });
+    expect(await followUser(b, a)).toEqual({ following: true, requested: false, isFriend: true });
     ok(await mutate(a, "social.unfollow", { userId: b.id }));
     expect(await friends(a, b)).toBe(false);
   });
@@ -119,8 +120,9 @@ describe("followers / following / friends lists", () => {
     const fo = await user({ visibility: "followers" });
     const follower = await user();
     const stranger = await user();
-    await followUser(follower, priv);
-    await followUser(follower, fo);
+    // Approved follows (a locked profile's follow is a request until its owner approves).
+    await approvedFollow(follower, priv);
+    await approvedFollow(follower, fo);
     for (const path of ["social.followers", "social.following", "social.friends"]) {
       expectError(await query(stranger, path, { username: priv.username }), "NOT_FOUND");
       expectError(await query(null, path, { username: priv.username }), "NOT_FOUND");
@@ -169,8 +171,8 @@ describe("block / unblock, mute / unmute", () => {
     expect(ok(await mutate(b, "social.unblock", { userId: a.id }))).toEqual({ blocked: false });
     expectError(await mutate(b, "social.follow", { userId: a.id }), "NOT_FOUND");
     expect(ok(await mutate(a, "social.unblock", { userId: b.id }))).toEqual({ blocked: false });
-    expect(await followUser(b, a)).toEqual({ following: true, isFriend: false });
-    expect(await followUser(a, b)).toEqual({ following: true, isFriend: true });
+    expect(await followUser(b, a)).toEqual({ following: true, requested: false, isFriend: false });
+    expect(await followUser(a, b)).toEqual({ following: true, requested: false, isFriend: true });
     // A block is not removed by following: the follows stay gone after the block is back.
     ok(await mutate(b, "social.block", { userId: a.id }));
     expect([await follows(a, b), await follows(b, a), await friends(a, b)]).toEqual([false, false, false]);

@@ -51,7 +51,10 @@ export const filterOperator = pgEnum("filter_operator", [
   "in_range",
 ]);
 
-/** 0015_create_notifications.sql; 'reply' and 'friend' added by 0025_extend_notification_types.sql */
+/**
+ * 0015_create_notifications.sql; 'reply' and 'friend' added by 0025_extend_notification_types.sql,
+ * 'follow_request' and 'follow_approved' by 0055_add_follow_request_notification_types.sql
+ */
 export const notificationType = pgEnum("notification_type", [
   "follow",
   "like",
@@ -63,6 +66,8 @@ export const notificationType = pgEnum("notification_type", [
   "system",
   "reply",
   "friend",
+  "follow_request",
+  "follow_approved",
 ]);
 
 /** 0016_create_user_subscriptions.sql */

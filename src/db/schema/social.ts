@@ -40,6 +40,26 @@ export const userFollows = pgTable(
   ],
 );
 
+/** Pending follows of locked profiles; approved ones move to user_follows (0051). */
+export const followRequests = pgTable(
+  "follow_requests",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    requesterId: bigint("requester_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    targetId: bigint("target_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("follow_requests_no_self", sql`${t.requesterId} <> ${t.targetId}`),
+    unique("follow_requests_unique").on(t.requesterId, t.targetId),
+    index("follow_requests_target_idx").on(t.targetId, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
 /** Mutual follows, stored once per pair with user_id_1 < user_id_2 (kept by triggers, 0010). */
 export const friendships = pgTable(
   "friendships",

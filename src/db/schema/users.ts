@@ -62,6 +62,8 @@ export const userProfiles = pgTable(
     visibility: varchar("visibility", { length: 20 }).notNull().default("public"),
     /** Who may start a conversation with the user (0045). */
     messagePrivacy: varchar("message_privacy", { length: 20 }).notNull().default("everyone"),
+    /** Locked profile: NULL = by visibility (on unless public), else the owner's choice (0051). */
+    followApproval: boolean("follow_approval"),
     backgroundConfig: jsonb("background_config").notNull().default({}),
     musicConfig: jsonb("music_config"),
     styleConfig: jsonb("style_config").notNull().default({}),

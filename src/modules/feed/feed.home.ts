@@ -1,18 +1,22 @@
 // feed.home and feed.discover, cached per the spec (home 1 minute, popular 5 minutes). Both answer
-// timeline items (feed.timeline.ts). Only candidate ids (home: item refs) are cached; posts are hydrated fresh under the visibility policy on every read, so
-// a deletion, block or privacy change shows at once. Additions (a followed account posts, the
-// viewer follows someone) bump the viewer's home version, so a new post shows on the next read.
+// timeline items (feed.timeline.ts). Only candidate ids (home: item refs) are cached; posts — and
+// reposters — are hydrated fresh under the visibility policy on every read, so a deletion, block,
+// suspension or privacy change shows at once. Additions (a followed account posts, the viewer
+// follows someone) bump the viewer's home version through domain events
+// (src/modules/events/cache-invalidation.ts), so a new post shows on the next read.
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
 import { many } from "../../db/query";
 import type { Cache } from "../../lib/cache";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
 import { fetchVisiblePosts } from "../post/post.queries";
+import { accountVisibleSql, profileContentVisibleSql } from "../visibility/visibility";
 import { authorTimeline, homeAuthorsSql, postItem, type TimelineItem } from "./feed.timeline";
 
 const HOME_TTL_SECONDS = 60;
 const DISCOVER_TTL_SECONDS = 300;
-const homeVersionKey = (userId: string) => `home:${userId}`;
+/** The version of a viewer's cached home pages (bumped by cache-invalidation.ts). */
+export const homeVersionKey = (userId: string) => `home:${userId}`;
 
 /** A cached home page: the items without their posts (hydrated fresh on every read). */
 interface CachedHomePage {
@@ -26,15 +30,12 @@ export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { 
   const key = `homepage:v2:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
   const cached = await cache.get<CachedHomePage>(key);
   if (cached) {
-    // Re-hydrate: fresh counts, flags and visibility for the cached item list. An unrepost does not
-    // bump the version, so repost items are checked against the reposts table too.
+    // Re-hydrate: fresh counts, flags and visibility for the cached item list — the post under the
+    // policy, and a repost only while it exists and its reposter is still someone this viewer may
+    // see (active, no block either way, content visible, not muted), exactly as on a fresh read.
     const fresh = new Map((await fetchVisiblePosts(db, viewerId, [...new Set(cached.refs.map((r) => r.postId))])).map((p) => [p.id, p]));
     const repostIds = cached.refs.flatMap((ref) => (ref.repost ? [ref.repost.id] : []));
-    const liveReposts = new Set(
-      repostIds.length
-        ? (await many<{ id: string }>(db, sql`SELECT id::text AS id FROM reposts WHERE id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})`)).map((r) => r.id)
-        : [],
-    );
+    const liveReposts = new Set(repostIds.length ? await visibleRepostIds(db, viewerId, repostIds) : []);
     const items = cached.refs.flatMap((ref): TimelineItem[] => {
       const post = fresh.get(ref.postId);
       return post && (!ref.repost || liveReposts.has(ref.repost.id)) ? [{ id: ref.id, kind: ref.kind, post, repost: ref.repost }] : [];
@@ -50,15 +51,15 @@ export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { 
   return page;
 }
 
-/** A new post or repost by `authorId`: every follower's (and the author's) next home read is fresh. */
-export async function invalidateFollowersHome(db: DbOrTx, cache: Cache, authorId: string): Promise<void> {
-  const followers = await many<{ id: string }>(db, sql`SELECT follower_id AS id FROM user_follows WHERE following_id = ${authorId}`);
-  await cache.bumpMany([homeVersionKey(authorId), ...followers.map((f) => homeVersionKey(f.id))]);
-}
-
-/** The viewer's graph changed (follow, unfollow, mute, block…): their next home read is fresh. */
-export async function invalidateHome(cache: Cache, ...userIds: string[]): Promise<void> {
-  await cache.bumpMany(userIds.map(homeVersionKey));
+/** Of these reposts, those that still exist and whose reposter the viewer may see (as feed.timeline's finalSelect). */
+async function visibleRepostIds(db: DbOrTx, viewerId: string, repostIds: string[]): Promise<string[]> {
+  const rows = await many<{ id: string }>(db, sql`
+    SELECT r.id::text AS id FROM reposts r JOIN users ru ON ru.id = r.user_id JOIN user_profiles rp ON rp.user_id = r.user_id
+    WHERE r.id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})
+      AND ${accountVisibleSql(sql`ru.id`, sql`ru.status`, viewerId)}
+      AND ${profileContentVisibleSql(sql`ru.id`, sql`rp.visibility`, viewerId)}
+      AND (ru.id = ${viewerId} OR NOT EXISTS (SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = ru.id))`);
+  return rows.map((r) => r.id);
 }
 
 export const DISCOVER_WINDOWS = { "24h": 1, "7d": 7, "30d": 30 } as const;

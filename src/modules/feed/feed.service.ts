@@ -7,6 +7,7 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
+import { emit } from "../events/events";
 import { fetchVisiblePosts } from "../post/post.queries";
 import { postItem, type TimelineItem } from "./feed.timeline";
 import { canSeeProfileContent, relationBetween, type Visibility } from "../visibility/visibility";
@@ -17,6 +18,8 @@ import { algorithmConfigSchema, type AlgorithmConfig } from "./feed.schema";
 export const MAX_FEEDS_PER_USER = 50;
 const EXECUTE_TIMEOUT_MS = 2_000;
 const FEED_CACHE_TTL_SECONDS = 120;
+/** The version of a feed's cached result pages (bumped on feed.changed, cache-invalidation.ts). */
+export const feedVersionKey = (feedId: string) => `feed:${feedId}`;
 
 interface FeedRow {
   id: string;
@@ -103,14 +106,14 @@ export async function updateFeed(
     if (input.isDefault) await clearDefault(tx, userId, feed.id);
     return feedView(row!);
   });
-  await cache.bump(`feed:${input.feedId}`);
+  await emit({ db, cache }, { type: "feed.changed", feedId: input.feedId });
   return view;
 }
 
 export async function deleteFeed(db: Db, cache: Cache, userId: string, feedId: string): Promise<{ deleted: true }> {
   const rows = await many<{ id: string }>(db, sql`DELETE FROM custom_feeds WHERE id = ${feedId} AND user_id = ${userId} RETURNING id`);
   if (!rows.length) throw new AppError("NOT_FOUND", "Feed not found");
-  await cache.bump(`feed:${feedId}`);
+  await emit({ db, cache }, { type: "feed.changed", feedId });
   return { deleted: true };
 }
 
@@ -186,7 +189,7 @@ export async function executeFeed(
 ): Promise<Page<TimelineItem>> {
   const feed = await runnableFeed(db, viewerId, input.feedId);
   // Keyed by viewer (results are per-viewer) and by the feed's version (bumped on every change).
-  const version = await cache.version(`feed:${feed.id}`);
+  const version = await cache.version(feedVersionKey(feed.id));
   const key = `feedexec:${feed.id}:${version}:${new Date(feed.updated_at).getTime()}:${viewerId ?? "anon"}:${input.limit}:${input.cursor ?? ""}`;
   let page = await cache.get<{ ids: string[]; nextCursor: string | null }>(key);
   if (!page) {

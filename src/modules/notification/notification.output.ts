@@ -1,8 +1,7 @@
 // What notification procedures answer.
 import { z } from "zod";
 import { outDate, outId, pageOf, userRefSchema } from "../common/common.output";
-
-export const NOTIFICATION_TYPES = ["follow", "friend", "like", "comment", "reply", "repost", "mention", "message", "system"] as const;
+import { NOTIFICATION_TYPES } from "./notification.constants";
 
 export const notificationSchema = z.object({
   id: outId,

@@ -21,6 +21,8 @@ const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> = {
   repost: " reposted your post",
   mention: " mentioned you",
   message: " sent you a message",
+  follow_request: " asked to follow you",
+  follow_approved: " approved your follow request",
 };
 
 export interface NotifyParams {

@@ -1,6 +1,6 @@
 import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
 import type { Context } from "../../trpc/context";
-import { invalidateFollowersHome } from "../feed/feed.home";
+import { emit, type DomainEvent } from "../events/events";
 import * as interactions from "./post.interactions";
 import { bookmarksInput, createPostInput, listByUserInput, postIdInput, repostInput, updatePostInput } from "./post.schema";
 import * as posts from "./post.service";
@@ -8,10 +8,17 @@ import {
   bookmarkResultSchema, likeResultSchema, postDeletedSchema, postSchema, repostResultSchema, timelinePageSchema, viewResultSchema,
 } from "./post.output";
 
-/** A post or repost that others can now see: followers' cached home timelines are stale. */
-async function published<T extends object>(ctx: Context & { session: { userId: string } }, result: T): Promise<T> {
-  const status = "status" in result ? result.status : "published";
-  if (status === "published") await invalidateFollowersHome(ctx.db, ctx.deps.cache, ctx.session.userId);
+type AuthedContext = Context & { session: { userId: string } };
+
+/** A post that others can now see (a draft or a scheduled post is not an event yet). */
+async function published<T extends { id: string; status: string }>(ctx: AuthedContext, post: T): Promise<T> {
+  if (post.status === "published") await emit({ db: ctx.db, cache: ctx.deps.cache }, { type: "post.published", authorId: ctx.session.userId, postId: post.id });
+  return post;
+}
+
+/** Emits `event` once `result` is in (the change has committed), then answers `result`. */
+async function then<T>(ctx: AuthedContext, result: T, event: DomainEvent): Promise<T> {
+  await emit({ db: ctx.db, cache: ctx.deps.cache }, event);
   return result;
 }
 
@@ -21,7 +28,8 @@ export const postRouter = router({
   update: authedProcedure.input(updatePostInput).output(postSchema).mutation(({ ctx, input }) => posts.updatePost(ctx.db, ctx.session.userId, input)),
   publish: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.publishPost(ctx.db, ctx.session.userId, input.postId))),
-  delete: authedProcedure.input(postIdInput).output(postDeletedSchema).mutation(({ ctx, input }) => posts.deletePost(ctx.db, ctx.session.userId, input.postId)),
+  delete: authedProcedure.input(postIdInput).output(postDeletedSchema).mutation(async ({ ctx, input }) =>
+    then(ctx, await posts.deletePost(ctx.db, ctx.session.userId, input.postId), { type: "post.deleted", authorId: ctx.session.userId, postId: input.postId })),
   restore: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.restorePost(ctx.db, ctx.session.userId, input.postId))),
   get: viewerProcedure.input(postIdInput).output(postSchema).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.session?.userId ?? null, input.postId)),
@@ -35,8 +43,9 @@ export const postRouter = router({
     interactions.unbookmarkPost(ctx.db, ctx.session.userId, input.postId)),
   bookmarks: authedProcedure.input(bookmarksInput).output(timelinePageSchema).query(({ ctx, input }) => interactions.listBookmarks(ctx.db, ctx.session.userId, input)),
   repost: authedProcedure.input(repostInput).output(repostResultSchema).mutation(async ({ ctx, input }) =>
-    published(ctx, await interactions.repostPost(ctx.db, ctx.session.userId, input.postId, input.comment))),
-  unrepost: authedProcedure.input(postIdInput).output(repostResultSchema).mutation(({ ctx, input }) => interactions.unrepostPost(ctx.db, ctx.session.userId, input.postId)),
+    then(ctx, await interactions.repostPost(ctx.db, ctx.session.userId, input.postId, input.comment), { type: "repost.created", userId: ctx.session.userId, postId: input.postId })),
+  unrepost: authedProcedure.input(postIdInput).output(repostResultSchema).mutation(async ({ ctx, input }) =>
+    then(ctx, await interactions.unrepostPost(ctx.db, ctx.session.userId, input.postId), { type: "repost.removed", userId: ctx.session.userId, postId: input.postId })),
   view: viewerProcedure.input(postIdInput).output(viewResultSchema).mutation(({ ctx, input }) =>
     interactions.viewPost(ctx.db, ctx.deps.cache, { userId: ctx.session?.userId ?? null, ip: ctx.clientIp }, input.postId)),
 });

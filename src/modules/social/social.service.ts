@@ -1,4 +1,5 @@
-// The follow graph (friendships follow by trigger), blocks and mutes.
+// The follow graph (friendships follow by trigger), blocks and mutes. Follows of a locked profile
+// become requests (follow-requests.ts). Every change is a domain event, emitted after commit.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
 import { iso, many, one } from "../../db/query";
@@ -6,11 +7,13 @@ import { transaction } from "../../db/transaction";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
+import { emit } from "../events/events";
 import { notify } from "../notification/notification.service";
+import { createRequest, requiresApproval } from "./follow-requests";
 import { requireVisibleProfile } from "../user/user.service";
 import { accountVisibleSql } from "../visibility/visibility";
 
-function notSelf(userId: string, targetId: string, action: string) {
+export function notSelf(userId: string, targetId: string, action: string) {
   if (userId === targetId) throw new AppError("BAD_REQUEST", `You cannot ${action} yourself`, { field: "userId", appCode: "SELF_TARGET" });
 }
 
@@ -21,10 +24,20 @@ async function requireVisibleAccount(db: DbOrTx, viewerId: string, targetId: str
   if (!row) throw new AppError("NOT_FOUND", "User not found");
 }
 
-export async function follow(db: Db, userId: string, targetId: string) {
+/**
+ * Follows `targetId`, or — when its profile requires approval and the caller does not follow it
+ * yet — asks to (`requested: true`; nothing of the profile opens until the owner approves).
+ */
+export async function follow(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "follow");
-  return transaction(db, async (tx) => {
+  const outcome = await transaction(db, async (tx) => {
     await requireVisibleAccount(tx, userId, targetId);
+    const already = await one<{ yes: boolean }>(tx, sql`
+      SELECT EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${userId} AND following_id = ${targetId}) AS yes`);
+    if (!already!.yes && (await requiresApproval(tx, targetId))) {
+      await createRequest(tx, userId, targetId);
+      return { following: false as const, requested: true as const, isFriend: false as const, started: false };
+    }
     const inserted = await many<{ id: string }>(tx, sql`
       INSERT INTO user_follows (follower_id, following_id) VALUES (${userId}, ${targetId})
       ON CONFLICT (follower_id, following_id) DO NOTHING RETURNING id`);
@@ -35,14 +48,25 @@ export async function follow(db: Db, userId: string, targetId: string) {
     if (inserted.length) {
       await notify(tx, { recipientId: targetId, actorId: userId, type: friends!.yes ? "friend" : "follow" });
     }
-    return { following: true as const, isFriend: friends!.yes };
+    return { following: true as const, requested: false as const, isFriend: friends!.yes, started: inserted.length > 0 };
   });
+  const { started, ...result } = outcome;
+  await emit({ db, cache }, started
+    ? { type: "follow.started", followerId: userId, followingId: targetId }
+    : { type: "follow.requestChanged", requesterId: userId, targetId });
+  return result;
 }
 
-export async function unfollow(db: Db, userId: string, targetId: string) {
+/** Ends a follow, and withdraws a pending request too (Mastodon: unfollow on a requested account). */
+export async function unfollow(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "unfollow");
-  await db.execute(sql`DELETE FROM user_follows WHERE follower_id = ${userId} AND following_id = ${targetId}`);
-  return { following: false as const, isFriend: false as const };
+  await transaction(db, async (tx) => {
+    await tx.execute(sql`DELETE FROM user_follows WHERE follower_id = ${userId} AND following_id = ${targetId}`);
+    await tx.execute(sql`DELETE FROM follow_requests WHERE requester_id = ${userId} AND target_id = ${targetId}`);
+    await tx.execute(sql`DELETE FROM notifications WHERE user_id = ${targetId} AND actor_id = ${userId} AND type = 'follow_request'`);
+  });
+  await emit({ db, cache }, { type: "follow.ended", followerId: userId, followingId: targetId });
+  return { following: false as const, requested: false as const, isFriend: false as const };
 }
 
 export interface UserListItem {
@@ -91,8 +115,11 @@ export async function listRelation(
   return relatedAccounts(db, viewerId, sources[relation], input);
 }
 
-/** Blocking removes follows both ways (and with them the friendship, by trigger). */
-export async function block(db: Db, userId: string, targetId: string) {
+/**
+ * Blocking removes follows and follow requests both ways (and with them the friendship, by
+ * trigger), and each from the other's lists (Mastodon: a list holds only accounts you follow).
+ */
+export async function block(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "block");
   await transaction(db, async (tx) => {
     const target = await one<{ id: string }>(tx, sql`SELECT id FROM users WHERE id = ${targetId} AND status = 'active'`);
@@ -100,27 +127,38 @@ export async function block(db: Db, userId: string, targetId: string) {
     await tx.execute(sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${userId}, ${targetId}) ON CONFLICT DO NOTHING`);
     await tx.execute(sql`DELETE FROM user_follows WHERE (follower_id = ${userId} AND following_id = ${targetId})
                                                   OR (follower_id = ${targetId} AND following_id = ${userId})`);
+    await tx.execute(sql`DELETE FROM follow_requests WHERE (requester_id = ${userId} AND target_id = ${targetId})
+                                                     OR (requester_id = ${targetId} AND target_id = ${userId})`);
+    await tx.execute(sql`DELETE FROM list_members m USING user_lists l WHERE m.list_id = l.id
+      AND ((l.user_id = ${userId} AND m.member_user_id = ${targetId}) OR (l.user_id = ${targetId} AND m.member_user_id = ${userId}))`);
   });
+  await emit({ db, cache },
+    { type: "block.changed", blockerId: userId, blockedId: targetId },
+    { type: "follow.ended", followerId: userId, followingId: targetId },
+    { type: "follow.ended", followerId: targetId, followingId: userId });
   return { blocked: true as const };
 }
 
-export async function unblock(db: Db, userId: string, targetId: string) {
+export async function unblock(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "unblock");
   await db.execute(sql`DELETE FROM user_blocks WHERE blocker_id = ${userId} AND blocked_id = ${targetId}`);
+  await emit({ db, cache }, { type: "block.changed", blockerId: userId, blockedId: targetId });
   return { blocked: false as const };
 }
 
-export async function mute(db: Db, userId: string, targetId: string) {
+export async function mute(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "mute");
   const target = await one<{ id: string }>(db, sql`SELECT id FROM users WHERE id = ${targetId} AND status = 'active'`);
   if (!target) throw new AppError("NOT_FOUND", "User not found");
   await db.execute(sql`INSERT INTO user_mutes (muter_id, muted_id) VALUES (${userId}, ${targetId}) ON CONFLICT DO NOTHING`);
+  await emit({ db, cache }, { type: "mute.changed", muterId: userId, mutedId: targetId });
   return { muted: true as const };
 }
 
-export async function unmute(db: Db, userId: string, targetId: string) {
+export async function unmute(db: Db, cache: Cache, userId: string, targetId: string) {
   notSelf(userId, targetId, "unmute");
   await db.execute(sql`DELETE FROM user_mutes WHERE muter_id = ${userId} AND muted_id = ${targetId}`);
+  await emit({ db, cache }, { type: "mute.changed", muterId: userId, mutedId: targetId });
   return { muted: false as const };
 }
 

@@ -46,6 +46,7 @@ export async function suggestions(db: DbOrTx, userId: string, input: { cursor?: 
       SELECT r.candidate, r.mutual FROM ranked r
       WHERE r.candidate NOT IN (SELECT id FROM users WHERE status <> 'active')
         AND r.candidate NOT IN (SELECT following_id FROM user_follows WHERE follower_id = ${userId})
+        AND r.candidate NOT IN (SELECT target_id FROM follow_requests WHERE requester_id = ${userId})
         AND r.candidate NOT IN (SELECT blocked_id FROM user_blocks WHERE blocker_id = ${userId})
         AND r.candidate NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${userId})
         ${after ? sql`AND (r.mutual, -r.candidate) < (${Number(after[0])}, -${String(after[1])}::bigint)` : sql``}

@@ -25,6 +25,8 @@ export const profileFieldsSchema = z.object({
   location: z.string().nullable(),
   website: z.string().nullable(),
   visibility: profileVisibilitySchema,
+  /** Follows wait for the owner's approval (social.followRequests); see user.updateProfile. */
+  requiresFollowApproval: z.boolean(),
   background: backgroundSchema,
   music: musicSchema,
   style: styleSchema,
@@ -35,6 +37,8 @@ export const relationFlagsSchema = z.object({
   isFollowing: z.boolean(),
   followsYou: z.boolean(),
   isFriend: z.boolean(),
+  /** The viewer asked to follow and the owner has not answered yet. */
+  followRequested: z.boolean(),
   isBlocked: z.boolean(),
   isMuted: z.boolean(),
 });
@@ -55,6 +59,7 @@ export const publicProfileSchema = z.discriminatedUnion("isVisible", [
     username: z.string(),
     displayName: z.string().nullable(),
     visibility: profileVisibilitySchema,
+    requiresFollowApproval: z.boolean(),
     isVisible: z.literal(false),
     relation: relationFlagsSchema,
   }),

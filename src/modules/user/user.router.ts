@@ -9,7 +9,8 @@ import {
   deleteUserInput, getUserInput, searchUsersInput, updateBackgroundInput, updateLayoutInput, updateMusicInput,
   updateProfileInput, updateStyleInput,
 } from "./user.schema";
-import { getProfile, invalidateProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
+import { emit } from "../events/events";
+import { getProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
 import type { MediaStore } from "../../lib/s3";
 import { deletedSchema } from "../common/common.output";
 import {
@@ -71,7 +72,7 @@ export const userRouter = router({
 
   delete: authedProcedure.input(deleteUserInput).output(deletedSchema).mutation(async ({ ctx, input }) => {
     const result = await deleteAccount(ctx.deps, ctx.session.userId, input.password);
-    await invalidateProfile(ctx.deps.cache, ctx.session.username);
+    await emit({ db: ctx.db, cache: ctx.deps.cache }, { type: "account.statusChanged", userId: ctx.session.userId, username: ctx.session.username });
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
     return result;
   }),

@@ -36,6 +36,8 @@ export const updateProfileInput = z
     location: nullableText(100),
     website: webUrl(500).nullable(),
     visibility: z.enum(["public", "followers", "private"]),
+    /** true/false: the owner's choice; null: by visibility (on for followers and private). */
+    requiresFollowApproval: z.boolean().nullable(),
   })
   .partial()
   .strict()

@@ -1,15 +1,19 @@
 // Profiles: the public view under the visibility policy, search, and the owner's updates.
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../../db/client";
+import type { Db, DbOrTx } from "../../db/client";
+import { transaction } from "../../db/transaction";
+import { emit } from "../events/events";
+import { approvePendingIfOpen } from "../social/follow-requests";
 import { iso, many, one } from "../../db/query";
 import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
-import { accountVisibleSql, canSeeProfileContent, relationBetween, type Relation, type Visibility } from "../visibility/visibility";
-import { profileView, type ProfileRow } from "./user.views";
+import { accountVisibleSql, canSeeProfileContent, liveRelation, type Relation, type Visibility } from "../visibility/visibility";
+import { profileView, requiresFollowApproval, type ProfileRow } from "./user.views";
 
 const PROFILE_TTL_SECONDS = 300;
-const profileKey = (username: string) => `profile:${username.toLowerCase()}`;
+/** The cached profile row of a username (deleted by cache-invalidation.ts on profile and account events). */
+export const profileCacheKey = (username: string) => `profile:${username.toLowerCase()}`;
 
 interface ProfileBaseRow extends ProfileRow {
   id: string;
@@ -17,22 +21,18 @@ interface ProfileBaseRow extends ProfileRow {
   created_at: string;
 }
 
-/** The account behind a username, if active; cached 5 minutes, invalidated by every profile write. */
+/** The account behind a username, if active; cached 5 minutes, dropped by profile and account events. */
 async function loadProfileBase(db: DbOrTx, cache: Cache, username: string): Promise<ProfileBaseRow | null> {
-  const cached = await cache.get<ProfileBaseRow>(profileKey(username));
+  const cached = await cache.get<ProfileBaseRow>(profileCacheKey(username));
   if (cached) return cached;
   const row = await one<ProfileBaseRow>(db, sql`
     SELECT u.id, u.username, u.created_at, p.display_name, p.bio, p.age, p.location, p.website, p.visibility,
-           p.background_config, p.music_config, p.style_config, p.layout_config
+           p.follow_approval, p.background_config, p.music_config, p.style_config, p.layout_config
     FROM users u JOIN user_profiles p ON p.user_id = u.id
     WHERE LOWER(u.username) = LOWER(${username}) AND u.status = 'active'`);
   if (!row) return null;
-  await cache.set(profileKey(username), row, PROFILE_TTL_SECONDS);
+  await cache.set(profileCacheKey(username), row, PROFILE_TTL_SECONDS);
   return row;
-}
-
-export async function invalidateProfile(cache: Cache, username: string): Promise<void> {
-  await cache.del(profileKey(username));
 }
 
 export interface ResolvedProfile {
@@ -51,8 +51,8 @@ export interface ResolvedProfile {
 export async function resolveProfile(db: DbOrTx, cache: Cache, viewerId: string | null, username: string): Promise<ResolvedProfile & { row: ProfileBaseRow }> {
   const row = await loadProfileBase(db, cache, username);
   if (!row) throw new AppError("NOT_FOUND", "User not found");
-  const relation = await relationBetween(db, viewerId, row.id);
-  if (relation.blocksYou) throw new AppError("NOT_FOUND", "User not found");
+  const { active, relation } = await liveRelation(db, viewerId, row.id);
+  if (!active || relation.blocksYou) throw new AppError("NOT_FOUND", "User not found");
   return { id: row.id, username: row.username, visibility: row.visibility, relation, contentVisible: canSeeProfileContent(row.visibility, relation), row };
 }
 
@@ -64,7 +64,7 @@ export async function requireVisibleProfile(db: DbOrTx, cache: Cache, viewerId: 
 }
 
 function relationFlags(r: Relation) {
-  return { isSelf: r.isSelf, isFollowing: r.isFollowing, followsYou: r.followsYou, isFriend: r.isFriend, isBlocked: r.isBlocked, isMuted: r.isMuted };
+  return { isSelf: r.isSelf, isFollowing: r.isFollowing, followsYou: r.followsYou, isFriend: r.isFriend, followRequested: r.followRequested, isBlocked: r.isBlocked, isMuted: r.isMuted };
 }
 
 /**
@@ -85,7 +85,7 @@ export async function getProfile(db: DbOrTx, cache: Cache, viewerId: string | nu
     // Not visible to this viewer: only who it is, so they can find and follow it.
     return {
       id: p.id, username: p.row.username, displayName: p.row.display_name, visibility: p.visibility,
-      isVisible: false as const, relation: relationFlags(p.relation),
+      requiresFollowApproval: requiresFollowApproval(p.row), isVisible: false as const, relation: relationFlags(p.relation),
     };
   }
   const counts = await one<{ followers: number; following: number; posts: number }>(db, sql`
@@ -139,30 +139,47 @@ export async function searchUsers(
 
 type ProfileColumn = "background_config" | "music_config" | "style_config" | "layout_config";
 
-/** Writes one JSON config column of the caller's profile and drops the cached profile. */
+/** Writes one JSON config column of the caller's profile (profile.updated drops the cached profile). */
 export async function setProfileJson(db: DbOrTx, cache: Cache, user: { userId: string; username: string }, column: ProfileColumn, value: unknown) {
   const json = value === null ? null : JSON.stringify(value);
   // The column name comes from the ProfileColumn union, never from input.
   const target = { background_config: sql`background_config`, music_config: sql`music_config`, style_config: sql`style_config`, layout_config: sql`layout_config` }[column];
   await db.execute(sql`UPDATE user_profiles SET ${target} = ${json}::jsonb WHERE user_id = ${user.userId}`);
-  await invalidateProfile(cache, user.username);
+  await emit({ db, cache }, { type: "profile.updated", userId: user.userId, username: user.username });
 }
 
+/**
+ * Updates profile fields. Changing visibility or follow approval is a visibility event; when it
+ * leaves the profile open (no approval needed), the pending follow requests are approved in the
+ * same transaction (Mastodon's unlock), so nobody stays "requested" on an open profile.
+ */
 export async function updateProfileFields(
-  db: DbOrTx,
+  db: Db,
   cache: Cache,
   user: { userId: string; username: string },
-  input: { displayName?: string | null; bio?: string | null; age?: number | null; location?: string | null; website?: string | null; visibility?: Visibility },
+  input: {
+    displayName?: string | null; bio?: string | null; age?: number | null; location?: string | null; website?: string | null;
+    visibility?: Visibility; requiresFollowApproval?: boolean | null;
+  },
 ) {
   const has = (k: keyof typeof input) => Object.prototype.hasOwnProperty.call(input, k);
-  await db.execute(sql`
+  const access = has("visibility") || has("requiresFollowApproval");
+  const approved = await transaction(db, async (tx) => {
+    await tx.execute(sql`
     UPDATE user_profiles SET
       display_name = CASE WHEN ${has("displayName")} THEN ${input.displayName ?? null} ELSE display_name END,
       bio          = CASE WHEN ${has("bio")} THEN ${input.bio ?? null} ELSE bio END,
       age          = CASE WHEN ${has("age")} THEN ${input.age ?? null}::int ELSE age END,
       location     = CASE WHEN ${has("location")} THEN ${input.location ?? null} ELSE location END,
       website      = CASE WHEN ${has("website")} THEN ${input.website ?? null} ELSE website END,
-      visibility   = CASE WHEN ${has("visibility")} THEN ${input.visibility ?? "public"} ELSE visibility END
+      visibility   = CASE WHEN ${has("visibility")} THEN ${input.visibility ?? "public"} ELSE visibility END,
+      follow_approval = CASE WHEN ${has("requiresFollowApproval")} THEN ${input.requiresFollowApproval ?? null}::boolean ELSE follow_approval END
     WHERE user_id = ${user.userId}`);
-  await invalidateProfile(cache, user.username);
+    return access ? approvePendingIfOpen(tx, user.userId) : [];
+  });
+  await emit(
+    { db, cache },
+    { type: access ? "profile.visibilityChanged" : "profile.updated", userId: user.userId, username: user.username },
+    ...approved.map((followerId) => ({ type: "follow.started" as const, followerId, followingId: user.userId })),
+  );
 }

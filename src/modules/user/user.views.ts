@@ -11,6 +11,8 @@ export interface ProfileRow {
   location: string | null;
   website: string | null;
   visibility: "public" | "followers" | "private";
+  /** NULL: by visibility (0051_create_follow_requests.sql). */
+  follow_approval?: boolean | null;
   background_config: unknown;
   music_config: unknown;
   style_config: unknown;
@@ -23,6 +25,11 @@ type Style = z.infer<typeof updateStyleInput>;
 
 const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === "object" && Object.keys(v as object).length === 0);
 
+/** Whether follows of this profile wait for approval: the owner's choice, else on unless public. */
+export function requiresFollowApproval(p: { visibility: ProfileRow["visibility"]; follow_approval?: boolean | null }): boolean {
+  return p.follow_approval ?? p.visibility !== "public";
+}
+
 export function profileView(p: ProfileRow) {
   return {
     displayName: p.display_name,
@@ -31,6 +38,7 @@ export function profileView(p: ProfileRow) {
     location: p.location,
     website: p.website,
     visibility: p.visibility,
+    requiresFollowApproval: requiresFollowApproval(p),
     // Nothing set is stored as {}: on the wire that is null.
     background: (isEmpty(p.background_config) ? null : p.background_config) as Background | null,
     music: (p.music_config ?? null) as Music,

@@ -15,6 +15,8 @@ export interface Relation {
   /** The target follows the viewer. */
   followsYou: boolean;
   isFriend: boolean;
+  /** The viewer asked to follow the target (a locked profile) and awaits approval. */
+  followRequested: boolean;
   /** The viewer blocked the target. */
   isBlocked: boolean;
   /** The target blocked the viewer. */
@@ -23,21 +25,34 @@ export interface Relation {
 }
 
 const NO_RELATION: Relation = {
-  isSelf: false, isFollowing: false, followsYou: false, isFriend: false, isBlocked: false, blocksYou: false, isMuted: false,
+  isSelf: false, isFollowing: false, followsYou: false, isFriend: false, followRequested: false, isBlocked: false, blocksYou: false, isMuted: false,
 };
 
 export async function relationBetween(db: DbOrTx, viewerId: string | null, targetId: string): Promise<Relation> {
-  if (!viewerId) return NO_RELATION;
-  if (viewerId === targetId) return { ...NO_RELATION, isSelf: true };
-  const row = await one<Omit<Relation, "isSelf" | "isFriend">>(db, sql`
+  return (await liveRelation(db, viewerId, targetId)).relation;
+}
+
+/**
+ * The relation and whether the target account is active *now*, in one round trip. Profile reads
+ * cache the profile row; this fresh status check is what makes a suspension or deletion done
+ * outside the app (SQL by an operator) vanish at once rather than when the cache entry expires.
+ */
+export async function liveRelation(db: DbOrTx, viewerId: string | null, targetId: string): Promise<{ active: boolean; relation: Relation }> {
+  if (!viewerId || viewerId === targetId) {
+    const row = await one<{ active: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM users WHERE id = ${targetId} AND status = 'active') AS active`);
+    return { active: row!.active, relation: viewerId ? { ...NO_RELATION, isSelf: true } : NO_RELATION };
+  }
+  const row = await one<Omit<Relation, "isSelf" | "isFriend"> & { active: boolean }>(db, sql`
     SELECT
+      EXISTS (SELECT 1 FROM users WHERE id = ${targetId} AND status = 'active') AS active,
+      EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ${viewerId} AND target_id = ${targetId}) AS "followRequested",
       EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${viewerId} AND following_id = ${targetId}) AS "isFollowing",
       EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${targetId} AND following_id = ${viewerId}) AS "followsYou",
       EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${viewerId} AND blocked_id = ${targetId}) AS "isBlocked",
       EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${targetId} AND blocked_id = ${viewerId}) AS "blocksYou",
       EXISTS (SELECT 1 FROM user_mutes WHERE muter_id = ${viewerId} AND muted_id = ${targetId}) AS "isMuted"`);
-  const r = row!;
-  return { ...r, isSelf: false, isFriend: r.isFollowing && r.followsYou };
+  const { active, ...r } = row!;
+  return { active, relation: { ...r, isSelf: false, isFriend: r.isFollowing && r.followsYou } };
 }
 
 /** May the viewer see the target's profile content (posts, sections, social lists)? */

@@ -1,0 +1,65 @@
+// The one map from domain events to the cache entries they make stale. Every cached read is here:
+//   home      feed.home, per viewer: item refs (posts and reposts), version `home:<viewer>`, 60 s
+//   discover  feed.discover, shared: post ids, 5 min, no version (popularity may lag by its TTL)
+//   feedexec  feed.execute, per feed and viewer: post ids, version `feed:<id>`, 60 s
+//   profile   user.get & co, per username: the profile row, deleted on change, 5 min
+// Cached entries hold ids only: every read hydrates them under the visibility policy — the post
+// *and*, for a repost, the reposter (active, no block, content visible, not muted) — and profile
+// reads check the account's status and blocks fresh. So removals (delete, block, suspension, a
+// profile turning private) vanish at once even without an event; the events below make additions
+// (a new post, a follow) show at once and keep cached pages from shrinking to nothing.
+// tests/modules/cache-invalidation.test.ts checks every event against every cached read.
+import { sql } from "drizzle-orm";
+import { many } from "../../db/query";
+import { feedVersionKey } from "../feed/feed.service";
+import { homeVersionKey } from "../feed/feed.home";
+import { profileCacheKey } from "../user/user.service";
+import type { DomainEvent, DomainEventType, EventDeps } from "./events";
+
+type Effect = (deps: EventDeps) => Promise<void>;
+
+/** The home timelines of `userIds` re-read on their next request. */
+const homesOf = (...userIds: string[]): Effect => async ({ cache }) => {
+  await cache.bumpMany(userIds.map(homeVersionKey));
+};
+
+/** The author's and every follower's home timeline (their new post or repost joins them). */
+const homesOfFollowers = (authorId: string): Effect => async ({ db, cache }) => {
+  const followers = await many<{ id: string }>(db, sql`SELECT follower_id AS id FROM user_follows WHERE following_id = ${authorId}`);
+  await cache.bumpMany([homeVersionKey(authorId), ...followers.map((f) => homeVersionKey(f.id))]);
+};
+
+const profileOf = (username: string): Effect => async ({ cache }) => {
+  await cache.del(profileCacheKey(username));
+};
+
+const all = (...effects: Effect[]): Effect => async (deps) => {
+  for (const effect of effects) await effect(deps);
+};
+
+const nothing: Effect = async () => {};
+
+/** Exhaustive: a new event type does not compile until it says what it invalidates (maybe nothing). */
+const MAP: { [T in DomainEventType]: (event: Extract<DomainEvent, { type: T }>) => Effect } = {
+  "post.published": (e) => homesOfFollowers(e.authorId),
+  // Hydration drops the post everywhere; the bump keeps the author's and followers' pages full.
+  "post.deleted": (e) => homesOfFollowers(e.authorId),
+  "repost.created": (e) => homesOfFollowers(e.userId),
+  "repost.removed": (e) => homesOfFollowers(e.userId),
+  "follow.started": (e) => homesOf(e.followerId),
+  "follow.ended": (e) => homesOf(e.followerId),
+  // A pending request shows nothing anywhere: no cached read depends on it.
+  "follow.requestChanged": () => nothing,
+  "block.changed": (e) => homesOf(e.blockerId, e.blockedId),
+  "mute.changed": (e) => homesOf(e.muterId),
+  "profile.updated": (e) => profileOf(e.username),
+  "profile.visibilityChanged": (e) => all(profileOf(e.username), homesOfFollowers(e.userId)),
+  "account.statusChanged": (e) => all(profileOf(e.username), homesOfFollowers(e.userId)),
+  "feed.changed": (e) => async ({ cache }) => void (await cache.bump(feedVersionKey(e.feedId))),
+  // list.posts is not cached (a list timeline is read live); feeds do not filter by list.
+  "list.changed": () => nothing,
+};
+
+export function invalidationFor(event: DomainEvent): Effect {
+  return (MAP[event.type] as (e: DomainEvent) => Effect)(event);
+}
