@@ -107,7 +107,7 @@ export async function startServer(
     cache: reads ? new FlooredCache(baseCache, lsnStore, () => reads.primaryLsn(), reads.writeTtlSeconds) : baseCache,
     reads,
     rateLimits: createRateLimits(env, redis),
-    mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM }, log),
+    mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, nodeEnv: env.NODE_ENV }, log),
     media,
     pubsub: createPubSub(redis),
   };

@@ -31,6 +31,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { many, one } from "../db/query";
 import type { AppDeps } from "../trpc/context";
+import { safeErrorText } from "../lib/logger";
 
 export interface Job {
   name: string;
@@ -155,9 +156,9 @@ async function releaseJob(db: Db, workerId: string, name: string): Promise<void>
     UPDATE job_schedule SET locked_by = NULL, locked_until = NULL WHERE name = ${name} AND locked_by = ${workerId}`);
 }
 
+/** What job_schedule.last_error keeps: no SQL text, parameters or row values (see logger.ts). */
 function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 2000);
+  return safeErrorText(error, 2000);
 }
 
 interface RunResult {
