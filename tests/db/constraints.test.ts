@@ -625,6 +625,17 @@ uniquePair("post_mentions", "post_mentions_pkey", async () => {
   const u = await newUser();
   return () => sql`INSERT INTO post_mentions (post_id, mentioned_user_id) VALUES (${fx.post.id}, ${u.id})`;
 });
+// post_mention_notifications (0054): the "already notified" fact of a mention.
+fk("post_mention_notifications", "post_mention_notifications_post_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${fx.post.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${NOPE}, ${fx.b.id})`]);
+fk("post_mention_notifications", "post_mention_notifications_user_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${fx.post.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${fx.post.id}, ${NOPE})`]);
+uniquePair("post_mention_notifications", "post_mention_notifications_pkey", async () => {
+  const u = await newUser();
+  return () => sql`INSERT INTO post_mention_notifications (post_id, user_id) VALUES (${fx.post.id}, ${u.id})`;
+});
 
 // ---------------------------------------------------------------------------------------------
 // upload_reservations
