@@ -40,7 +40,8 @@ export type ListView = ReturnType<typeof listView>;
 /**
  * The member `m` of list `l` (owner l.user_id) is shown to `viewerId`: active, no block with the
  * owner, no block with the viewer. Small hashed sets (inactive accounts, the owner's and the
- * viewer's blocks), as elsewhere, not a join per member.
+ * viewer's blocks) and two anti-joins for the owner's blocks (one per direction: an OR of the two
+ * made a 5,000-member count a 195 ms nested loop; as two it is a hash anti-join, 8 ms).
  */
 function visibleMemberSql(memberExpr: SQL, ownerExpr: SQL, viewerId: string | null): SQL {
   const viewer = viewerId
@@ -48,8 +49,8 @@ function visibleMemberSql(memberExpr: SQL, ownerExpr: SQL, viewerId: string | nu
       AND ${memberExpr} NOT IN (SELECT blocker_id FROM user_blocks WHERE blocked_id = ${viewerId})`
     : sql``;
   return sql`${memberExpr} NOT IN (SELECT id FROM users WHERE status <> 'active')
-    AND NOT EXISTS (SELECT 1 FROM user_blocks ob WHERE (ob.blocker_id = ${ownerExpr} AND ob.blocked_id = ${memberExpr})
-                                                  OR (ob.blocker_id = ${memberExpr} AND ob.blocked_id = ${ownerExpr}))
+    AND NOT EXISTS (SELECT 1 FROM user_blocks ob WHERE ob.blocker_id = ${ownerExpr} AND ob.blocked_id = ${memberExpr})
+    AND NOT EXISTS (SELECT 1 FROM user_blocks ob WHERE ob.blocker_id = ${memberExpr} AND ob.blocked_id = ${ownerExpr})
     ${viewer}`;
 }
 
