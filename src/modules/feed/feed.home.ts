@@ -102,10 +102,13 @@ export async function discoverFeed(
     page = { ids: kept.map((r) => r.id), nextCursor: hasMore && last ? encodeCursor([last.score, last.id, windowEnd]) : null };
     await cache.set(key, page, DISCOVER_TTL_SECONDS);
   }
-  let items = await fetchVisiblePosts(db, viewerId, page.ids);
-  if (viewerId && items.length) {
-    const muted = new Set((await many<{ id: string }>(db, sql`SELECT muted_id AS id FROM user_mutes WHERE muter_id = ${viewerId}`)).map((m) => m.id));
-    items = items.filter((p) => !muted.has(p.author.id));
-  }
+  const items = await withoutMutedAuthors(db, viewerId, await fetchVisiblePosts(db, viewerId, page.ids));
   return { items: items.map(postItem), nextCursor: page.nextCursor };
+}
+
+/** Cached id lists predate the viewer's latest mutes: drop posts by accounts the viewer muted. */
+export async function withoutMutedAuthors<T extends { author: { id: string } }>(db: DbOrTx, viewerId: string | null, posts: T[]): Promise<T[]> {
+  if (!viewerId || !posts.length) return posts;
+  const muted = new Set((await many<{ id: string }>(db, sql`SELECT muted_id AS id FROM user_mutes WHERE muter_id = ${viewerId}`)).map((m) => m.id));
+  return muted.size ? posts.filter((p) => p.author.id === viewerId || !muted.has(p.author.id)) : posts;
 }

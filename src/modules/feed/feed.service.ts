@@ -8,6 +8,7 @@ import type { Cache } from "../../lib/cache";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
 import { emit } from "../events/events";
+import { withoutMutedAuthors } from "./feed.home";
 import { fetchVisiblePosts } from "../post/post.queries";
 import { postItem, type TimelineItem } from "./feed.timeline";
 import { canSeeProfileContent, relationBetween, type Visibility } from "../visibility/visibility";
@@ -196,6 +197,7 @@ export async function executeFeed(
     page = await runAlgorithm(db, viewerId, feed.user_id, feed.algorithm_config, input);
     await cache.set(key, page, FEED_CACHE_TTL_SECONDS);
   }
-  // Hydration re-applies visibility, so a post deleted or hidden since caching never shows.
-  return { items: (await fetchVisiblePosts(db, viewerId, page.ids)).map(postItem), nextCursor: page.nextCursor };
+  // Hydration re-applies visibility and mutes, so a post deleted or hidden since caching never shows.
+  const posts = await withoutMutedAuthors(db, viewerId, await fetchVisiblePosts(db, viewerId, page.ids));
+  return { items: posts.map(postItem), nextCursor: page.nextCursor };
 }
