@@ -322,6 +322,21 @@ uniquePair("user_follows", "user_follows_unique", async () => {
   return () => sql`INSERT INTO user_follows (follower_id, following_id) VALUES (${x.id}, ${y.id})`;
 });
 
+// follow_requests (0051): pending follows of locked profiles.
+fk("follow_requests", "follow_requests_requester_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${u.id}, ${fx.a.id})`; }],
+  [() => sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${NOPE}, ${fx.a.id})`]);
+fk("follow_requests", "follow_requests_target_id_fkey",
+  [async () => { const u = await newUser(); await sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${fx.a.id}, ${u.id})`; }],
+  [() => sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${fx.a.id}, ${NOPE})`]);
+check("follow_requests", "follow_requests_no_self",
+  [async () => { const u = await newUser(); await sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${u.id}, ${fx.b.id})`; }],
+  [() => sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${fx.a.id}, ${fx.a.id})`]);
+uniquePair("follow_requests", "follow_requests_unique", async () => {
+  const [x, y] = [await newUser(), await newUser()];
+  return () => sql`INSERT INTO follow_requests (requester_id, target_id) VALUES (${x.id}, ${y.id})`;
+});
+
 // ---------------------------------------------------------------------------------------------
 // friendships
 

@@ -148,6 +148,21 @@ describe("followers / following / friends lists", () => {
 });
 
 describe("block / unblock, mute / unmute", () => {
+  test("a block takes each account out of the other's lists (both ways), and membership stays gone after unblock", async () => {
+    const owner = await user();
+    const other = await user();
+    const ownersList = ok(await mutate(owner, "list.create", { name: "mine", isPublic: true }));
+    const othersList = ok(await mutate(other, "list.create", { name: "theirs", isPublic: true }));
+    ok(await mutate(owner, "list.addMember", { listId: ownersList.id, userId: other.id }));
+    ok(await mutate(other, "list.addMember", { listId: othersList.id, userId: owner.id }));
+    ok(await mutate(other, "social.block", { userId: owner.id }));
+    const [row] = await ctx.t.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM list_members WHERE list_id IN (${ownersList.id}, ${othersList.id})`;
+    expect(row!.n).toBe(0);
+    ok(await mutate(other, "social.unblock", { userId: owner.id }));
+    expect(ok(await query(null, "list.get", { listId: ownersList.id })).members).toEqual([]);
+  });
+
   test("a block removes follows both ways and the friendship; neither can follow the other until unblocked", async () => {
     const a = await user();
     const b = await user();
