@@ -285,6 +285,7 @@ PORT=$1
 HOST=127.0.0.1
 NODE_ENV=production
 LOG_LEVEL=warn
+CURSOR_SECRET=topology-shared-cursor-secret-0123456789abcdef
 DATABASE_URL=$([[ ${TOPOLOGY_APP_DB:-pooler} == primary ]] && echo "$PRIMARY_URL" || echo "$POOLER_URL")
 DATABASE_MIGRATE_URL=$PRIMARY_URL
 DATABASE_READ_URL=$REPLICA_URL

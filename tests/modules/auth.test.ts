@@ -97,7 +97,7 @@ describe("auth.register", () => {
       lastLoginAt: expect.any(String),
       profile: {
         displayName: null, bio: null, age: null, location: null, website: null, visibility: "public",
-        background: null, music: null, style: {},
+        background: null, music: null, style: {}, requiresFollowApproval: false,
       },
       storage: { usedBytes: 0, quotaBytes: 52_428_800, availableBytes: 52_428_800 },
     });
@@ -323,7 +323,7 @@ describe("sessions: logout, logoutAll, me, revoked and expired tokens", () => {
       createdAt: expect.any(String), lastLoginAt: null,
       profile: {
         displayName: "Me Myself", bio: null, age: null, location: null, website: null, visibility: "public",
-        background: null, music: null, style: {},
+        background: null, music: null, style: {}, requiresFollowApproval: false,
       },
       storage: { usedBytes: 1000, quotaBytes: 52_428_800, availableBytes: 52_428_800 - 1000 },
     });
