@@ -67,6 +67,15 @@ async function warm(w: World) {
   for (const who of [w.author, w.reposter, w.locked]) ok(await profile(w, who));
 }
 
+/** The author's post is out of home, discover and the feed (and, with `repost`, the reposter's repost out of home). */
+async function expectGone(w: World, opts: { repost?: boolean } = {}) {
+  const items = await home(w);
+  expect(items).not.toContain(p(w.post));
+  if (opts.repost) expect(items).not.toContain(r(w.repostId));
+  expect(await discover(w)).not.toContain(w.post.id);
+  expect(await feed(w)).not.toContain(w.post.id);
+}
+
 const SCENARIOS = [
   "no event", "post.published", "post.deleted", "repost.created", "repost.removed", "follow.started", "follow.ended",
   "follow approved", "block.changed", "mute.changed", "profile.updated", "profile.visibilityChanged (author)",
@@ -105,9 +114,7 @@ describe("posts and reposts", () => {
   test("post.deleted: gone from home, discover, the feed and the count", async () => {
     const w = worlds["post.deleted"];
     ok(await mutate(w.author, "post.delete", { postId: w.post.id }));
-    expect(await home(w)).not.toContain(p(w.post));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w);
     expect(ok(await profile(w, w.author)).counts.posts).toBe(0);
   });
 
@@ -151,11 +158,7 @@ describe("the graph", () => {
     const w = worlds["block.changed"];
     ok(await mutate(w.author, "social.block", { userId: w.viewer.id }));
     ok(await mutate(w.reposter, "social.block", { userId: w.viewer.id }));
-    const items = await home(w);
-    expect(items).not.toContain(p(w.post));
-    expect(items).not.toContain(r(w.repostId));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w, { repost: true });
     expectError(await profile(w, w.author), "NOT_FOUND");
     expectError(await profile(w, w.reposter), "NOT_FOUND");
   });
@@ -164,11 +167,7 @@ describe("the graph", () => {
     const w = worlds["mute.changed"];
     ok(await mutate(w.viewer, "social.mute", { userId: w.reposter.id }));
     ok(await mutate(w.viewer, "social.mute", { userId: w.author.id }));
-    const items = await home(w);
-    expect(items).not.toContain(r(w.repostId));
-    expect(items).not.toContain(p(w.post));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w, { repost: true });
     expect(ok(await profile(w, w.author)).relation.isMuted).toBe(true);
   });
 });
@@ -183,9 +182,7 @@ describe("profiles and accounts", () => {
   test("profile.visibilityChanged: an author turning private vanishes from every read", async () => {
     const w = worlds["profile.visibilityChanged (author)"];
     ok(await mutate(w.author, "user.updateProfile", { visibility: "private" }));
-    expect(await home(w)).not.toContain(p(w.post));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w);
     expect(ok(await profile(w, w.author)).isVisible).toBe(false);
   });
 
@@ -201,11 +198,7 @@ describe("profiles and accounts", () => {
     const { database, cache } = ctx.s.deps;
     await setAccountStatus(database.db, cache, w.reposter.username, "suspended");
     await setAccountStatus(database.db, cache, w.author.username, "suspended");
-    const items = await home(w);
-    expect(items).not.toContain(r(w.repostId));
-    expect(items).not.toContain(p(w.post));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w, { repost: true });
     expectError(await profile(w, w.author), "NOT_FOUND");
     // Suspension signs the account out; a restore brings everything back at once.
     expectError(await query(w.author, "auth.me", {}), "UNAUTHORIZED");
@@ -224,11 +217,7 @@ describe("profiles and accounts", () => {
   test("a status set by hand in SQL (no event) still takes effect at once: fresh checks, not only events", async () => {
     const w = worlds["account.statusChanged (SQL)"];
     await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id IN (${w.author.id}, ${w.reposter.id})`;
-    const items = await home(w);
-    expect(items).not.toContain(p(w.post));
-    expect(items).not.toContain(r(w.repostId));
-    expect(await discover(w)).not.toContain(w.post.id);
-    expect(await feed(w)).not.toContain(w.post.id);
+    await expectGone(w, { repost: true });
     expectError(await profile(w, w.author), "NOT_FOUND");
   });
 });
