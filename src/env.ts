@@ -86,6 +86,10 @@ const envSchema = z.object({
   CACHE: z.enum(["on", "off"]).default("on"),
   /** Prefix of every Redis key (lets several deployments or test runs share one Redis). */
   REDIS_KEY_PREFIX: z.string().default("vrss:"),
+  /** A Redis command not answered by then fails (a frozen server): the caller falls back (cache miss, in-memory rate limit). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(200),
+  /** After a Redis failure every caller skips Redis this long, then a probe decides (the circuit breaker). */
+  REDIS_BREAKER_OPEN_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /**
    * Key of the HMAC that seals pagination cursors (src/lib/pagination.ts): every process behind one
    * load balancer needs the same value. Required in production (at least 32 characters); unset in

@@ -63,26 +63,65 @@ else
 end
 return 1`;
 
+/**
+ * Redis-backed, degrading with Redis: a raise() Redis cannot take (breaker open, timeout) is kept in
+ * this process and written to Redis once it answers again (before any max() is answered from
+ * Redis), so no write position or cache floor is lost by an outage. max() fails (the caller then
+ * reads from the primary / skips the cache fill: the safe side) while Redis is unavailable or such
+ * positions are not written back yet.
+ */
 export class RedisLsnStore implements LsnStore {
-  constructor(private redis: RedisHandle) {}
+  private unsynced = new Map<string, { lsn: bigint; expires: number }>();
+  private syncing: Promise<void> | null = null;
+
+  constructor(private redis: RedisHandle) {
+    redis.onRecover(() => void this.sync().catch(() => {}));
+  }
 
   // One key per command (no multi-key MGET), so a Redis Cluster accepts every call.
   private k(key: string) {
     return `${this.redis.prefix}lsn:{${key}}`;
   }
 
+  private write(key: string, lsn: bigint, ttlSeconds: number) {
+    return this.redis.run((c) => c.eval(RAISE_SCRIPT, 1, this.k(key), encode(lsn), String(Math.max(1, Math.ceil(ttlSeconds)))));
+  }
+
   async raise(key: string, lsn: bigint, ttlSeconds: number): Promise<void> {
-    await this.redis.client.eval(RAISE_SCRIPT, 1, this.k(key), encode(lsn), String(Math.max(1, Math.ceil(ttlSeconds))));
+    try {
+      await this.write(key, lsn, ttlSeconds);
+    } catch {
+      const now = Date.now();
+      const current = this.unsynced.get(key);
+      if (this.unsynced.size > 100_000) for (const [k, v] of this.unsynced) if (v.expires <= now) this.unsynced.delete(k);
+      if (!current || current.expires <= now || current.lsn < lsn) this.unsynced.set(key, { lsn, expires: now + ttlSeconds * 1000 });
+      else current.expires = Math.max(current.expires, now + ttlSeconds * 1000);
+    }
   }
 
   async max(keys: readonly string[]): Promise<bigint> {
-    const values = await Promise.all(keys.map((key) => this.redis.client.get(this.k(key))));
+    if (this.unsynced.size) await this.sync();
+    const values = await Promise.all(keys.map((key) => this.redis.run((c) => c.get(this.k(key)))));
     let best = 0n;
     for (const raw of values) {
       const lsn = decode(raw);
       if (lsn > best) best = lsn;
     }
     return best;
+  }
+
+  /** Writes back the positions raised during an outage; throws while some could not be written. */
+  private sync(): Promise<void> {
+    this.syncing ??= (async () => {
+      const now = Date.now();
+      for (const [key, entry] of [...this.unsynced]) {
+        if (entry.expires > now) await this.write(key, entry.lsn, (entry.expires - now) / 1000);
+        if (this.unsynced.get(key) === entry) this.unsynced.delete(key);
+      }
+    })().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
   }
 }
 

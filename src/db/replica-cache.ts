@@ -77,7 +77,10 @@ export class ReplicaReadCache implements Cache {
   }
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     this.floors.add(floorOf(key));
-    if ((await this.store.max([...this.floors])) > this.replayLsn) {
+    // Floors unreadable (Redis unavailable, floors of an outage not written back yet): not provably
+    // fresh enough, so no fill (the inner cache skips sets while Redis is down anyway).
+    const floor = await this.store.max([...this.floors]).catch(() => null);
+    if (floor === null || floor > this.replayLsn) {
       this.skippedFills++;
       return;
     }

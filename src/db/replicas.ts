@@ -13,6 +13,7 @@
 //   poll fails, gets no reads until it recovers.
 // Writes never go to a replica: only query procedures are routed (src/trpc/init.ts).
 import type { Logger } from "../lib/logger";
+import { RedisUnavailableError } from "../lib/redis";
 import type { Database, Db } from "./client";
 import type { LsnStore } from "./lsn-store";
 import { parseLsn } from "./lsn-store";
@@ -88,8 +89,9 @@ export class ReadRouting {
       try {
         needed = await this.store.max([`rw:${viewerId}`]);
       } catch (error) {
-        // Without the caller's write position we cannot prove a replica has their writes.
-        this.opts.log.warn({ err: error }, "read-your-writes lookup failed; reading from the primary");
+        // Without the caller's write position we cannot prove a replica has their writes. Redis
+        // being unavailable is logged once per outage by the handle, not here per read.
+        this.opts.log[error instanceof RedisUnavailableError ? "debug" : "warn"]({ err: error }, "read-your-writes lookup failed; reading from the primary");
         return primary;
       }
     }

@@ -52,58 +52,155 @@ export class MemoryCache implements Cache {
 
 /** Most commands in flight for one del/bumpMany call (a fan-out to 100k followers goes in waves). */
 const BATCH = 5_000;
+/** How stale a process' idea of the cache epoch may be (another process bumped it after an outage). */
+const EPOCH_REFRESH_MS = 1_000;
 
+/**
+ * The Redis cache, degrading to "no cache" while Redis is unavailable (RedisHandle's breaker): reads
+ * miss (the caller reads PostgreSQL), sets are skipped, invalidations are dropped — never an error.
+ *
+ * A dropped invalidation (del/bump/bumpMany during an outage, here or in another process) would let
+ * an entry written before the outage be read after it. So every value key carries the cache
+ * *epoch* (`<prefix>cache:epoch`, a counter): a process that saw Redis unavailable bumps the epoch
+ * (INCR) before it uses the cache again, which makes every entry written before the outage
+ * unreachable at once (they expire by TTL; nothing is scanned or flushed, which on a cluster would
+ * mean every node). Other processes re-read the epoch at most EPOCH_REFRESH_MS apart, and del()
+ * reads it fresh. Version counters (`cache:v:…`) are not epoch-scoped: they only ever rise.
+ * Epoch 0 (no outage yet) keeps the plain `<prefix>cache:<key>` names.
+ */
 export class RedisCache implements Cache {
-  constructor(private redis: RedisHandle) {}
+  private epoch: number | null = null;
+  private epochReadAt = 0;
+  /** Redis was unavailable since the epoch was last bumped or read: bump it before the next use. */
+  private dirty = false;
+  private pending: Promise<number | null> | null = null;
+
+  constructor(private redis: RedisHandle) {
+    // Bump at once on recovery (not at the next request), so the window where another process could
+    // still read pre-outage entries is as short as possible.
+    redis.onRecover(() => void this.currentEpoch().catch(() => {}));
+  }
   private k(key: string) {
     return `${this.redis.prefix}cache:${key}`;
   }
+  private ek(key: string, epoch: number) {
+    return epoch === 0 ? this.k(key) : `${this.k(key)}#e${epoch}`;
+  }
+  private get epochKey() {
+    return `${this.redis.prefix}cache:epoch`;
+  }
+
+  /** The epoch to use now, or null: skip the cache (Redis unavailable, or the bump not done yet). */
+  private async currentEpoch(fresh = false): Promise<number | null> {
+    if (!this.redis.available()) {
+      this.dirty = true;
+      return null;
+    }
+    if (!this.dirty && !fresh && this.epoch !== null && Date.now() - this.epochReadAt < EPOCH_REFRESH_MS) return this.epoch;
+    if (this.pending) return this.pending;
+    const dirty = this.dirty;
+    this.pending = this.redis
+      .run<string | number | null>((c) => (dirty ? c.incr(this.epochKey) : c.get(this.epochKey)))
+      .then(
+        (raw) => {
+          this.epoch = Number(raw ?? 0);
+          this.epochReadAt = Date.now();
+          if (dirty) this.dirty = false;
+          return this.dirty ? null : this.epoch;
+        },
+        () => {
+          this.dirty = true;
+          return null;
+        },
+      )
+      .finally(() => {
+        this.pending = null;
+      });
+    return this.pending;
+  }
+
+  /** Runs a command; on failure (the breaker is open, a timeout) returns `fallback` and marks the epoch dirty. */
+  private async attempt<T>(op: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await op();
+    } catch {
+      this.dirty = true;
+      return fallback;
+    }
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
-    const raw = await this.redis.client.get(this.k(key));
+    const epoch = await this.currentEpoch();
+    if (epoch === null) return undefined;
+    const raw = await this.attempt(() => this.redis.run((c) => c.get(this.ek(key, epoch))), null);
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
-    await this.redis.client.set(this.k(key), JSON.stringify(value), "EX", Math.max(1, Math.round(ttlSeconds)));
+    const epoch = await this.currentEpoch();
+    if (epoch === null) return;
+    const json = JSON.stringify(value);
+    await this.attempt(() => this.redis.run((c) => c.set(this.ek(key, epoch), json, "EX", Math.max(1, Math.round(ttlSeconds)))), null);
   }
   async del(...keys: string[]): Promise<void> {
-    const full = keys.map((k) => this.k(k));
-    if (this.redis.mode === "single") {
-      for (let i = 0; i < full.length; i += BATCH) await this.redis.client.del(...full.slice(i, i + BATCH));
-      return;
-    }
-    // A multi-key DEL across slots is CROSSSLOT on a cluster: one DEL per slot, all in flight at once.
-    for (const wave of slotWaves(full)) await Promise.all(wave.map((group) => this.redis.client.del(...group)));
+    if (keys.length === 0) return;
+    // Fresh: a stale epoch here would leave the entry another process wrote under the new one.
+    const epoch = await this.currentEpoch(true);
+    if (epoch === null) return void (this.dirty = true);
+    const full = keys.map((k) => this.ek(k, epoch));
+    await this.attempt(async () => {
+      if (this.redis.mode === "single") {
+        for (let i = 0; i < full.length; i += BATCH) await this.redis.run((c) => c.del(...full.slice(i, i + BATCH)));
+        return;
+      }
+      // A multi-key DEL across slots is CROSSSLOT on a cluster: one DEL per slot, all in flight at once.
+      for (const wave of slotWaves(full)) await Promise.all(wave.map((group) => this.redis.run((c) => c.del(...group))));
+    }, undefined);
   }
   async bump(key: string): Promise<number> {
-    return this.redis.client.incr(this.k(`v:${key}`));
+    if (!this.redis.available()) {
+      this.dirty = true;
+      return 0;
+    }
+    return this.attempt(() => this.redis.run((c) => c.incr(this.k(`v:${key}`))), 0);
   }
   async bumpMany(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    if (!this.redis.available()) return void (this.dirty = true);
     const full = keys.map((k) => this.k(`v:${k}`));
-    if (this.redis.mode === "single") {
-      for (let i = 0; i < full.length; i += BATCH) {
-        const pipeline = this.redis.client.pipeline();
-        for (const key of full.slice(i, i + BATCH)) pipeline.incr(key);
-        throwFirstError(await pipeline.exec());
-      }
-      return;
-    }
-    // A cluster pipeline must stay in one slot (a follower fan-out spans them all): one pipeline per
-    // slot, a plain INCR for a slot with one key, every one of them in flight together — ioredis
-    // writes them back to back on each node's connection, so it is still about one round trip per
-    // node. MOVED/ASK during a resharding are followed by ioredis per command / per pipeline.
-    for (const wave of slotWaves(full)) {
-      await Promise.all(
-        wave.map(async (group) => {
-          if (group.length === 1) return void (await this.redis.client.incr(group[0]!));
+    await this.attempt(async () => {
+      if (this.redis.mode === "single") {
+        for (let i = 0; i < full.length; i += BATCH) {
           const pipeline = this.redis.client.pipeline();
-          for (const key of group) pipeline.incr(key);
-          throwFirstError(await pipeline.exec());
-        }),
-      );
-    }
+          for (const key of full.slice(i, i + BATCH)) pipeline.incr(key);
+          throwFirstError(await this.redis.run(() => pipeline.exec()));
+        }
+        return;
+      }
+      // A cluster pipeline must stay in one slot (a follower fan-out spans them all): one pipeline per
+      // slot, a plain INCR for a slot with one key, every one of them in flight together — ioredis
+      // writes them back to back on each node's connection, so it is still about one round trip per
+      // node. MOVED/ASK during a resharding are followed by ioredis per command / per pipeline.
+      for (const wave of slotWaves(full)) {
+        await Promise.all(
+          wave.map(async (group) => {
+            if (group.length === 1) return void (await this.redis.run((c) => c.incr(group[0]!)));
+            const pipeline = this.redis.client.pipeline();
+            for (const key of group) pipeline.incr(key);
+            throwFirstError(await this.redis.run(() => pipeline.exec()));
+          }),
+        );
+      }
+    }, undefined);
   }
   async version(key: string): Promise<number> {
-    return Number((await this.redis.client.get(this.k(`v:${key}`))) ?? 0);
+    // Unreadable: a version no entry is stored under (the caller's get misses, its set is skipped
+    // or lands under a key nobody reads again).
+    const unknown = -1 - Math.floor(Math.random() * 2 ** 40);
+    if (!this.redis.available()) {
+      this.dirty = true;
+      return unknown;
+    }
+    return this.attempt(async () => Number((await this.redis.run((c) => c.get(this.k(`v:${key}`)))) ?? 0), unknown);
   }
 }
 

@@ -22,18 +22,23 @@ export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimit
     mailByTarget: { points: env.RATE_LIMIT_MAIL_PER_TARGET, duration: env.RATE_LIMIT_MAIL_WINDOW_SECONDS },
   };
   const limiters = {} as Record<LimitName, RateLimiterAbstract>;
+  const insurance = {} as Record<LimitName, RateLimiterMemory>;
   // RateLimiterRedis touches one key per call (a one-key Lua script, or MULTI on that key), so it
   // runs unchanged on a Redis Cluster client: tests/lib/redis-cluster.test.ts checks it there.
   for (const [name, spec] of Object.entries(specs) as [LimitName, { points: number; duration: number }][]) {
     const keyPrefix = `${redis?.prefix ?? "vrss:"}rl:${name}`;
-    limiters[name] = redis
-      ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix, ...spec, insuranceLimiter: new RateLimiterMemory({ keyPrefix, ...spec }) })
-      : new RateLimiterMemory({ keyPrefix, ...spec });
+    insurance[name] = new RateLimiterMemory({ keyPrefix, ...spec });
+    limiters[name] = redis ? new BreakerAwareRedisLimiter(redis, { storeClient: redis.client, keyPrefix, ...spec, insuranceLimiter: insurance[name] }) : insurance[name];
   }
+  // Redis unavailable (the handle's breaker is open): straight to the in-memory limiter, no Redis
+  // round trip at all. While Redis answers, a failing call (REDIS_COMMAND_TIMEOUT_MS at most) falls
+  // back to the same in-memory limiter (insuranceLimiter) and opens the breaker. Limits are then per
+  // process, counted from the outage on: an attacker gets at most one window per process extra.
+  const pick = (name: LimitName) => (redis && !redis.available() ? insurance[name] : limiters[name]);
   return {
     async consume(name, key) {
       try {
-        await limiters[name].consume(key);
+        await pick(name).consume(key);
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) {
           const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
@@ -46,7 +51,22 @@ export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimit
       }
     },
     async reset(name, key) {
-      await limiters[name].delete(key);
+      // Both stores: points counted in memory during an outage are forgotten too.
+      await insurance[name].delete(key);
+      if (redis && redis.available()) await limiters[name].delete(key).catch(() => {});
     },
   };
+}
+
+/** RateLimiterRedis that reports a failed Redis call to the handle's circuit breaker. */
+class BreakerAwareRedisLimiter extends RateLimiterRedis {
+  constructor(private redis: RedisHandle, opts: ConstructorParameters<typeof RateLimiterRedis>[0]) {
+    super(opts);
+  }
+  // rate-limiter-flexible's hook for a store error (before it falls back to insuranceLimiter).
+  _handleError(err: unknown, funcName: string, resolve: unknown, reject: unknown, params: unknown): unknown {
+    if (!(err instanceof RateLimiterRes)) this.redis.reportFailure(err);
+    const parent = (RateLimiterRedis.prototype as unknown as { _handleError: (...args: unknown[]) => unknown })._handleError;
+    return parent.call(this, err, funcName, resolve, reject, params);
+  }
 }

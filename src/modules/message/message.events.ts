@@ -29,7 +29,12 @@ export type MessageEvent =
   | { type: "message"; conversationId: string; message: MessageView }
   | { type: "read"; conversationId: string; userId: string; lastReadMessageId: string; readAt: string }
   | { type: "deleted"; conversationId: string; messageId: string }
-  /** Replay stopped at REPLAY_MAX messages: reload conversations and history instead. */
+  /**
+   * Events may have been missed: replay stopped at REPLAY_MAX messages, or the live feed was
+   * interrupted (Redis pub/sub reconnected, or the stream could not subscribe yet and now has).
+   * Reload conversations and history — or reconnect with the last event id, which replays every
+   * message since it.
+   */
   | { type: "resync" };
 
 type LiveEvent = Exclude<MessageEvent, { type: "ready" } | { type: "keepalive" } | { type: "resync" }>;
@@ -40,6 +45,8 @@ const REPLAY_BATCH = 200;
 export const REPLAY_MAX = 1_000;
 /** How often an open stream re-checks its session (logout, revocation, suspension end it). */
 const SESSION_RECHECK_MS = 30_000;
+/** While the stream could not subscribe (Redis unavailable), how often it tries again. */
+export const RESUBSCRIBE_MS = 1_000;
 /**
  * Bun.serve closes a connection after 10 s without bytes (its default idleTimeout), streaming
  * responses included. tRPC's own `sse.ping` (initTRPC.create) would do this as SSE comments;
@@ -79,8 +86,9 @@ export async function* messageEvents(opts: {
   sessionId: string;
   lastEventId: string | null;
   signal: AbortSignal | undefined;
+  log?: Logger;
 }) {
-  const { db, pubsub, userId, sessionId, lastEventId, signal } = opts;
+  const { db, pubsub, userId, sessionId, lastEventId, signal, log } = opts;
   const queue: LiveEvent[] = [];
   let wake: (() => void) | null = null;
   const poke = () => {
@@ -88,8 +96,29 @@ export async function* messageEvents(opts: {
     wake = null;
     w?.();
   };
-  const unsubscribe = await pubsub.subscribe(userChannel(userId), (event) => {
+  // Resync events are queued as a flag: several interruptions before the client reads one are one.
+  let resyncDue = false;
+  const onEvent = (event: unknown) => {
     queue.push(event as LiveEvent);
+    poke();
+  };
+  // The subscription exists only once SUBSCRIBE succeeded (src/lib/pubsub.ts). Redis unavailable:
+  // the stream still opens (replay, ready, keepalives), retries every RESUBSCRIBE_MS and sends
+  // `resync` once subscribed — what was published meanwhile is then fetched by the client.
+  let unsubscribe: (() => Promise<void>) | null = null;
+  const trySubscribe = async (): Promise<boolean> => {
+    try {
+      unsubscribe = await pubsub.subscribe(userChannel(userId), onEvent);
+      return true;
+    } catch (error) {
+      log?.debug({ err: error }, "message stream: subscribe failed, retrying");
+      return false;
+    }
+  };
+  await trySubscribe();
+  let nextSubscribe = Date.now() + RESUBSCRIBE_MS;
+  const offReconnect = pubsub.onReconnect(() => {
+    resyncDue = true;
     poke();
   });
   signal?.addEventListener("abort", poke);
@@ -122,6 +151,15 @@ export async function* messageEvents(opts: {
     let nextCheck = Date.now() + SESSION_RECHECK_MS;
     let nextKeepalive = Date.now() + KEEPALIVE_MS;
     while (!signal?.aborted) {
+      if (!unsubscribe && Date.now() >= nextSubscribe) {
+        if (await trySubscribe()) resyncDue = true;
+        nextSubscribe = Date.now() + RESUBSCRIBE_MS;
+      }
+      if (resyncDue) {
+        resyncDue = false;
+        yield { type: "resync" } as MessageEvent;
+        nextKeepalive = Date.now() + KEEPALIVE_MS;
+      }
       while (queue.length) {
         const event = queue.shift()!;
         if (event.type === "message") {
@@ -146,13 +184,15 @@ export async function* messageEvents(opts: {
       if (signal?.aborted) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(poke, Math.max(0, Math.min(nextCheck, nextKeepalive) - Date.now()));
+        const until = Math.min(nextCheck, nextKeepalive, unsubscribe ? Number.POSITIVE_INFINITY : nextSubscribe);
+        timer = setTimeout(poke, Math.max(0, until - Date.now()));
       });
       clearTimeout(timer);
     }
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", poke);
-    await unsubscribe();
+    offReconnect();
+    await (unsubscribe as (() => Promise<void>) | null)?.();
   }
 }

@@ -50,5 +50,6 @@ export const messageRouter = router({
       sessionId: ctx.session.sessionId,
       lastEventId: input?.lastEventId ?? null,
       signal,
+      log: ctx.log,
     })),
 });
