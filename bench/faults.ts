@@ -1,7 +1,7 @@
 // Fault injection as an operator sees it: one VRSS process (`bun src/index.ts`) on its own
 // PostgreSQL cluster and its own Redis, a bounded mixed load from 8 clients (each request gives up
 // after 3 s, like a browser's fetch with a timeout), and in turn: PostgreSQL stopped hard, Redis
-// killed, Redis frozen (SIGSTOP), each for 5 s then restored; an SSE stream across a Redis outage;
+// killed, Redis frozen (SIGSTOP), the S3 endpoint killed, each for 5 s then restored; an SSE stream across a Redis outage;
 // and a SIGTERM under load. Per fault: worst latency, status codes, resets, writes that committed
 // although their request gave up (ghosts), and the time from the restore to the first success of
 // every operation.
@@ -23,6 +23,7 @@ const APP_DIR = resolve(option("--app") ?? ".");
 const OUT = option("--out");
 const PG_PORT = 5461;
 const REDIS_PORT = 6391;
+const S3_PORT = 9461;
 const APP_PORT = 3461;
 const CLUSTER = "vrss_faults";
 const DB_URL = `postgres://postgres@127.0.0.1:${PG_PORT}/vrss_faults`;
@@ -73,6 +74,18 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms
 const pgUp = () => spawnSync(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT)]).exitCode === 0;
 const redisUp = () => spawnSync(["redis-cli", "-p", String(REDIS_PORT), "ping"], { stdout: "pipe" }).stdout.toString().includes("PONG");
 
+// A shared S3 endpoint of its own (s3rver, as scripts/topology.sh runs it), so it can fail alone.
+let s3: Subprocess | null = null;
+let s3Dir = "";
+async function startS3() {
+  s3 = spawn(["bun", "scripts/s3-server.ts", "--port", String(S3_PORT), "--dir", s3Dir, "--bucket", "vrss-media"], { cwd: resolve("."), stdout: "ignore", stderr: "ignore" });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${S3_PORT}/vrss-media`).catch(() => null)) !== null, "s3rver");
+}
+async function stopS3() {
+  s3?.kill("SIGKILL");
+  await s3?.exited;
+}
+
 // ---------------------------------------------------------------------------------------------
 // the server and its clients
 
@@ -88,6 +101,8 @@ async function startServer() {
       REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, RUN_JOBS: "false", LOG_LEVEL: "warn", DATA_DIR: dataDir,
       RATE_LIMIT_REGISTER_PER_IP: "10000", RATE_LIMIT_LOGIN_PER_IP: "100000", RATE_LIMIT_LOGIN_PER_ACCOUNT: "100000",
       CURSOR_SECRET: "faults-bench-cursor-secret-0123456789abcdef", SHUTDOWN_GRACE_MS: "10000",
+      S3_ENDPOINT: `http://127.0.0.1:${S3_PORT}`, S3_BUCKET: "vrss-media", S3_REGION: "us-east-1",
+      S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER", S3_PUBLIC_URL: `http://127.0.0.1:${S3_PORT}/vrss-media`,
     },
   });
   await waitFor(async () => (await fetch(`${BASE}/health`).catch(() => null))?.ok === true, "the server");
@@ -135,8 +150,20 @@ const OPS: ((a: Account, all: Account[]) => Promise<Call>)[] = [
   (a) => call("feed.discover", {}, { token: a.token }),
 ];
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+/** An upload as a browser makes it: reserve (server), PUT to S3 (direct), confirm (server reads S3). */
+async function upload(a: Account): Promise<Call> {
+  const reserved = await call("media.createUpload", { fileName: "dot.png", mimeType: "image/png", sizeBytes: PNG.length }, { token: a.token, mutation: true });
+  if (reserved.outcome !== 200) return reserved;
+  const { uploadUrl, headers, uploadId } = reserved.body.result.data;
+  await fetch(uploadUrl, { method: "PUT", headers, body: PNG, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) }).catch(() => null);
+  return call("media.confirmUpload", { uploadId }, { token: a.token, mutation: true });
+}
+
 /** Runs the mixed load until `stop()` resolves; a login every 25th call (argon2 is the costly part). */
-async function load(accounts: Account[], until: Promise<unknown>): Promise<Call[]> {
+async function load(accounts: Account[], until: Promise<unknown>, ops = OPS): Promise<Call[]> {
   const calls: Call[] = [];
   let done = false;
   void until.then(() => (done = true));
@@ -144,7 +171,7 @@ async function load(accounts: Account[], until: Promise<unknown>): Promise<Call[
     for (let n = 0; !done; n++) {
       const op = n % 25 === 24
         ? () => call("auth.login", { email: `${a.username}@example.test`, password: "Passw0rd!long" }, { mutation: true })
-        : OPS[(n + w) % OPS.length]!;
+        : ops[(n + w) % ops.length]!;
       calls.push(await op(a, accounts));
       await sleep(20);
     }
@@ -179,7 +206,11 @@ function recovery(calls: Call[], restoredAt: number): number | null {
   let worst = 0;
   for (const op of ops) {
     const ok = calls.find((c) => c.op === op && c.startedAt >= restoredAt && c.outcome === 200);
-    if (!ok) return null;
+    if (!ok) {
+      const after = calls.filter((c) => c.op === op && c.startedAt >= restoredAt).map((c) => c.outcome);
+      console.error(`[faults] ${op}: no success after the restore (${after.length} calls: ${[...new Set(after)].join(", ")})`);
+      return null;
+    }
     worst = Math.max(worst, ok.startedAt + ok.ms - restoredAt);
   }
   return worst;
@@ -196,16 +227,16 @@ function summarize(fault: string, calls: Call[], ghosts: number, recoveryMs: num
   };
 }
 
-async function outage(name: string, accounts: Account[], inject: () => void, restore: () => Promise<void>): Promise<Row> {
+async function outage(name: string, accounts: Account[], inject: () => void | Promise<void>, restore: () => Promise<void>, ops = OPS): Promise<Row> {
   let restoredAt = 0;
   const script = (async () => {
-    inject();
+    await inject();
     await sleep(OUTAGE_MS);
     await restore();
     restoredAt = Date.now();
-    await sleep(4_000);
+    await sleep(6_000);
   })();
-  const calls = await load(accounts, script);
+  const calls = await load(accounts, script, ops);
   await sleep(CLIENT_TIMEOUT_MS + 1_000); // abandoned requests may still be running: give them time to (not) commit
   return summarize(name, calls, await ghostsOf(calls), recovery(calls, restoredAt));
 }
@@ -268,6 +299,7 @@ async function sigterm(accounts: Account[]): Promise<{ row: Row; exitCode: numbe
 // ---------------------------------------------------------------------------------------------
 
 dataDir = mkdtempSync(join(tmpdir(), "vrss-faults-"));
+s3Dir = mkdtempSync(join(tmpdir(), "vrss-faults-s3-"));
 const rows: Row[] = [];
 let sse: { fault: string; result: string } | null = null;
 let shutdown: Awaited<ReturnType<typeof sigterm>> | null = null;
@@ -278,6 +310,7 @@ try {
   sh(["psql", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", "postgres", "-qc", "CREATE DATABASE vrss_faults"]);
   startRedis();
   await waitFor(redisUp, "Redis");
+  await startS3();
   await startServer();
   const accounts: Account[] = [];
   for (let i = 0; i < WORKERS + 1; i++) accounts.push(await register(i));
@@ -293,14 +326,17 @@ try {
     await waitFor(redisUp, "Redis");
   }));
   rows.push(await outage("Redis frozen (SIGSTOP)", accounts, () => signalRedis("STOP"), async () => void signalRedis("CONT")));
+  rows.push(await outage("S3 killed (uploads, with feed.home)", accounts, stopS3, startS3, [upload, OPS[1]!]));
   sse = await sseAcrossOutage(accounts[0]!, accounts[WORKERS]!);
   shutdown = await sigterm(accounts);
 } finally {
   server?.kill("SIGKILL");
   signalRedis("CONT");
   signalRedis("KILL");
+  await stopS3();
   dropPostgres();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(s3Dir, { recursive: true, force: true });
 }
 
 const lines = [

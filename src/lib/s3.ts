@@ -31,7 +31,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** The reachability probe: its own deadline, and how long its answer is kept. */
 const PROBE_TIMEOUT_MS = 1_500;
 const PROBE_UP_TTL_MS = 5_000;
-const PROBE_DOWN_TTL_MS = 2_000;
+/** Short: while the store is down, one probe per half second (single-flight) finds it back quickly. */
+const PROBE_DOWN_TTL_MS = 500;
 /** How long GET /media waits for the store's response headers. */
 const FETCH_HEADERS_TIMEOUT_MS = 5_000;
 
