@@ -118,7 +118,9 @@ export async function* messageEvents(opts: {
   await trySubscribe();
   let nextSubscribe = Date.now() + RESUBSCRIBE_MS;
   const offReconnect = pubsub.onReconnect(() => {
-    resyncDue = true;
+    // Not subscribed yet: try again now; its success sends the one resync.
+    if (unsubscribe) resyncDue = true;
+    else nextSubscribe = 0;
     poke();
   });
   signal?.addEventListener("abort", poke);
