@@ -52,6 +52,12 @@ export class MemoryCache implements Cache {
 
 /** Most commands in flight for one del/bumpMany call (a fan-out to 100k followers goes in waves). */
 const BATCH = 5_000;
+/**
+ * On a cluster a wave is one command or pipeline per slot, each with its own reply: every one must
+ * come back within REDIS_COMMAND_TIMEOUT_MS of being sent, client-side work for the whole wave
+ * included (measured ~0.1 ms a command), so waves are smaller there.
+ */
+const CLUSTER_BATCH = 500;
 /** How stale a process' idea of the cache epoch may be (another process bumped it after an outage). */
 const EPOCH_REFRESH_MS = 1_000;
 
@@ -204,8 +210,8 @@ export class RedisCache implements Cache {
   }
 }
 
-/** Keys grouped by hash slot, the groups in waves of at most BATCH keys (a group is never split). */
-function slotWaves(keys: string[]): string[][][] {
+/** Keys grouped by hash slot, the groups in waves of at most `batch` keys (a group is never split). */
+function slotWaves(keys: string[], batch = CLUSTER_BATCH): string[][][] {
   const bySlot = new Map<number, string[]>();
   for (const key of new Set(keys)) {
     const slot = keySlot(key);
@@ -217,7 +223,7 @@ function slotWaves(keys: string[]): string[][][] {
   let wave: string[][] = [];
   let size = 0;
   for (const group of bySlot.values()) {
-    if (size && size + group.length > BATCH) {
+    if (size && size + group.length > batch) {
       waves.push(wave);
       wave = [];
       size = 0;

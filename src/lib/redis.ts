@@ -36,7 +36,7 @@ export interface RedisHandle {
   /** A new connection with the same configuration (pub/sub needs its own: a subscribed connection does nothing else). */
   duplicate(): RedisClient;
   close(): Promise<void>;
-  /** False while the circuit breaker is open (or the client is not connected): skip Redis now. */
+  /** False while the circuit breaker is open (or the client lost its connection): skip Redis now. */
   available(): boolean;
   /** "ok" when Redis answers; "degraded" while it does not (the app serves from PostgreSQL / memory). For /ready. */
   status(): "ok" | "degraded";
@@ -233,7 +233,9 @@ function withBreaker(
     if (!everReady) fail(error);
   });
 
-  const available = () => !closed && !down && connected();
+  // During the very first connect (not known to be down yet) callers go ahead: their commands wait
+  // for it in the offline queue, bounded by commandTimeout.
+  const available = () => !closed && !down && (connected() || !everReady);
   return {
     ...base,
     prefix,
