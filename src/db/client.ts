@@ -44,7 +44,20 @@ export interface PostgresOptions {
    */
   pipeline?: boolean;
   applicationName?: string;
+  /** Server-side bound of one statement (ms), set at connection start; 0 = none. Default 5000. */
+  statementTimeoutMs?: number;
+  /** A session idle inside a transaction longer than this (ms) is ended by the server. Default 10000. */
+  idleInTransactionTimeoutMs?: number;
+  /** Giving up on opening a connection (ms). Default 1000. */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * Reconnect delay (seconds) after failed attempts. postgres.js' default grows to 20 s, and every
+ * query queued behind the connection waits that long; capped at 0.25 s, a query meets a refused
+ * server within ~0.25 s (503) and the first query after the server returns reconnects at once.
+ */
+const reconnectBackoff = (retries: number) => Math.min(0.25, 0.02 * 2 ** retries);
 
 export function connectPostgres(url: string, opts: PostgresOptions = {}): Database {
   const sql = postgres(url, {
@@ -54,7 +67,15 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
     ...({ max_pipeline: opts.pipeline ? 100 : 0 } as object),
     onnotice: () => {},
     idle_timeout: 30,
-    connection: { application_name: opts.applicationName ?? "vrss" },
+    connect_timeout: (opts.connectTimeoutMs ?? 1000) / 1000,
+    backoff: reconnectBackoff,
+    // Startup parameters: honoured on a direct connection; a transaction pooler drops them (see
+    // README, Deploying → Pooler: set them as role defaults there too).
+    connection: {
+      application_name: opts.applicationName ?? "vrss",
+      statement_timeout: opts.statementTimeoutMs ?? 5000,
+      idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 10_000,
+    },
   });
   const db = drizzle(sql, { schema });
   const u = new URL(url);
