@@ -53,15 +53,15 @@ function startPostgres() {
   }
   sh(["pg_ctlcluster", "--skip-systemctl-redirect", v, CLUSTER, "start"], { allowFail: true });
 }
-const stopPostgres = () => sh(["pg_ctlcluster", "--skip-systemctl-redirect", pgVersion(), CLUSTER, "stop", "-m", "immediate"], { allowFail: true });
-const dropPostgres = () => sh(["pg_dropcluster", "--stop", pgVersion(), CLUSTER], { allowFail: true });
+const stopPostgres = () => void sh(["pg_ctlcluster", "--skip-systemctl-redirect", pgVersion(), CLUSTER, "stop", "-m", "immediate"], { allowFail: true });
+const dropPostgres = () => void sh(["pg_dropcluster", "--stop", pgVersion(), CLUSTER], { allowFail: true });
 
 const REDIS_PID = "/tmp/vrss-faults-redis.pid";
 function startRedis() {
   sh(["redis-server", "--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", REDIS_PID]);
 }
 const redisPid = () => Number(readFileSync(REDIS_PID, "utf8").trim());
-const signalRedis = (signal: string) => sh(["kill", `-${signal}`, String(redisPid())], { allowFail: true });
+const signalRedis = (signal: string) => void sh(["kill", `-${signal}`, String(redisPid())], { allowFail: true });
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
   const until = Date.now() + ms;
@@ -330,7 +330,7 @@ try {
   sse = await sseAcrossOutage(accounts[0]!, accounts[WORKERS]!);
   shutdown = await sigterm(accounts);
 } finally {
-  server?.kill("SIGKILL");
+  (server as Subprocess | null)?.kill("SIGKILL");
   signalRedis("CONT");
   signalRedis("KILL");
   await stopS3();

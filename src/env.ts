@@ -42,6 +42,21 @@ const envSchema = z.object({
   DATABASE_READ_URL: csvList,
   /** A replica further behind than this (by replay timestamp) gets no reads until it catches up. */
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(10_000),
+  /** A connection attempt to PostgreSQL (or the pooler) that has not succeeded by then fails (postgres.js connect_timeout). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** A request that waits longer than this for a free pool connection gets 503 DATABASE_BUSY instead of queueing without limit. */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** statement_timeout of every app connection (a startup parameter; through a transaction pooler see README). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /** idle_in_transaction_session_timeout of every app connection: a transaction left open by a dead handler is ended by the server. */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /**
+   * Every RPC request's deadline: when it passes (or the client disconnects) the request's running
+   * query is cancelled and its transaction rolls back instead of committing; the answer is 503.
+   */
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(8_000),
+  /** On SIGTERM/SIGINT: how long in-flight requests may still finish before the process closes its dependencies and exits. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Where `bun run db:migrate` connects: the primary itself, not a transaction pooler. Default DATABASE_URL. */
   DATABASE_MIGRATE_URL: optionalString,
   /**

@@ -87,7 +87,9 @@ export async function startServer(
     log.info(`empty embedded database: wrote the development seed\n${formatSeedReport(report)}`);
   }
 
-  const redis = env.REDIS_CLUSTER_NODES.length ? connectRedis(env.REDIS_CLUSTER_NODES, env.REDIS_KEY_PREFIX) : env.REDIS_URL ? connectRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX) : null;
+  const redisOptions = { log, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, breakerOpenMs: env.REDIS_BREAKER_OPEN_MS };
+  const redisTarget = env.REDIS_CLUSTER_NODES.length ? env.REDIS_CLUSTER_NODES : env.REDIS_URL;
+  const redis = redisTarget ? connectRedis(redisTarget, env.REDIS_KEY_PREFIX, redisOptions) : null;
   log.info(redis ? `using Redis, ${redis.describe} (${redis.mode === "cluster" ? "REDIS_CLUSTER_NODES" : "REDIS_URL"})` : "REDIS_URL and REDIS_CLUSTER_NODES unset: in-process cache, rate limits and pub/sub");
   const lsnStore = createLsnStore(redis);
   const replicas = env.DATABASE_READ_URL.map((url) =>
