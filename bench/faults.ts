@@ -182,7 +182,10 @@ async function load(accounts: Account[], until: Promise<unknown>, ops = OPS): Pr
 // ---------------------------------------------------------------------------------------------
 // the faults
 
-interface Row { fault: string; calls: number; worstMs: number; codes: string; non503Errors: number; resets: number; ghosts: number; recoveryMs: number | null }
+interface Row { fault: string; calls: number; worstMs: number; codes: string; non503Errors: number; resets: number; ghosts: number; recoveryMs: number | null; ready?: ReadyProbe }
+
+/** GET /ready polled every 200 ms through a phase: its slowest answer and its statuses. */
+interface ReadyProbe { worstMs: number; codes: string }
 
 /** Writes whose request the client had given up on (timeout) that committed after that moment. */
 async function ghostsOf(calls: Call[]): Promise<number> {
@@ -227,6 +230,23 @@ function summarize(fault: string, calls: Call[], ghosts: number, recoveryMs: num
   };
 }
 
+/** Polls GET /ready (as a load balancer does) until `until` settles. */
+async function probeReady(until: Promise<unknown>): Promise<ReadyProbe> {
+  let done = false;
+  void until.then(() => (done = true));
+  const codes = new Map<string, number>();
+  let worstMs = 0;
+  while (!done) {
+    const started = Date.now();
+    const outcome = await fetch(`${BASE}/ready`, { signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) })
+      .then(async (res) => (await res.arrayBuffer(), String(res.status)), (e: Error) => (e.name === "TimeoutError" ? "timeout" : "reset"));
+    worstMs = Math.max(worstMs, Date.now() - started);
+    codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
+    await sleep(200);
+  }
+  return { worstMs, codes: [...codes].sort().map(([k, v]) => `${k}×${v}`).join(" ") };
+}
+
 async function outage(name: string, accounts: Account[], inject: () => void | Promise<void>, restore: () => Promise<void>, ops = OPS): Promise<Row> {
   let restoredAt = 0;
   const script = (async () => {
@@ -236,9 +256,9 @@ async function outage(name: string, accounts: Account[], inject: () => void | Pr
     restoredAt = Date.now();
     await sleep(6_000);
   })();
-  const calls = await load(accounts, script, ops);
+  const [calls, ready] = await Promise.all([load(accounts, script, ops), probeReady(script)]);
   await sleep(CLIENT_TIMEOUT_MS + 1_000); // abandoned requests may still be running: give them time to (not) commit
-  return summarize(name, calls, await ghostsOf(calls), recovery(calls, restoredAt));
+  return { ...summarize(name, calls, await ghostsOf(calls), recovery(calls, restoredAt)), ready };
 }
 
 /** A message stream open across a Redis outage: does the message sent during it arrive (or a resync)? */
@@ -276,13 +296,17 @@ async function sseAcrossOutage(a: Account, b: Account): Promise<{ fault: string;
   return { fault: "SSE across a Redis kill", result: `send during outage → ${sent.outcome}; open stream got: ${got}${got === "nothing" ? "" : ` (${Date.now() - back} ms after Redis returned)`}` };
 }
 
-async function sigterm(accounts: Account[]): Promise<{ row: Row; exitCode: number | null; stored: number; answered200: number; unansweredStored: number }> {
+async function sigterm(accounts: Account[]): Promise<{ row: Row; exitCode: number | null; exitMs: number; stored: number; answered200: number; unansweredStored: number }> {
   const proc = server!;
-  const calls = await load(accounts, (async () => {
+  let signalledAt = 0;
+  const script = (async () => {
     await sleep(1_000);
+    signalledAt = Date.now();
     proc.kill("SIGTERM");
     await proc.exited;
-  })());
+  })();
+  const [calls, ready] = await Promise.all([load(accounts, script), probeReady(script)]);
+  const exitMs = Date.now() - signalledAt;
   const posts = calls.filter((c) => c.marker);
   const { default: postgres } = await import("postgres");
   const sql = postgres(DB_URL, { max: 1, onnotice: () => {} });
@@ -291,9 +315,9 @@ async function sigterm(accounts: Account[]): Promise<{ row: Row; exitCode: numbe
   const answered200 = posts.filter((c) => c.outcome === 200).length;
   const unansweredStored = posts.filter((c) => c.outcome !== 200 && stored.has(c.marker!)).length;
   const lost = posts.filter((c) => c.outcome === 200 && !stored.has(c.marker!)).length;
-  const row = summarize("SIGTERM under load", calls, unansweredStored, null);
+  const row = { ...summarize("SIGTERM under load", calls, unansweredStored, null), ready };
   if (lost) row.codes += ` (LOST ${lost})`;
-  return { row, exitCode: proc.exitCode, stored: stored.size, answered200, unansweredStored };
+  return { row, exitCode: proc.exitCode, exitMs, stored: stored.size, answered200, unansweredStored };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,12 +367,12 @@ const lines = [
   `Fault injection (\`bun bench/faults.ts\`, app: ${APP_DIR === resolve(".") ? "this checkout" : APP_DIR}), ${new Date().toISOString().slice(0, 16)}Z.`,
   `${WORKERS} clients, mixed load (post.create, feed.home, user.get, feed.discover, a login every 25th call), client timeout ${CLIENT_TIMEOUT_MS} ms, outages of ${OUTAGE_MS} ms.`,
   "",
-  "| fault | calls | worst latency | statuses | 5xx other than 503 | resets | writes after the request gave up | recovery after restore |",
-  "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
-  ...rows.map((r) => `| ${r.fault} | ${r.calls} | ${r.worstMs} ms | ${r.codes} | ${r.non503Errors} | ${r.resets} | ${r.ghosts} | ${r.recoveryMs === null ? "—" : `${r.recoveryMs} ms`} |`),
+  "| fault | calls | worst latency | statuses | 5xx other than 503 | resets | writes after the request gave up | recovery after restore | `/ready` worst, statuses |",
+  "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+  ...rows.map((r) => `| ${r.fault} | ${r.calls} | ${r.worstMs} ms | ${r.codes} | ${r.non503Errors} | ${r.resets} | ${r.ghosts} | ${r.recoveryMs === null ? "—" : `${r.recoveryMs} ms`} | ${r.ready ? `${r.ready.worstMs} ms, ${r.ready.codes}` : "—"} |`),
   "",
   sse ? `- ${sse.fault}: ${sse.result}` : "",
-  shutdown ? `- SIGTERM: exit code ${shutdown.exitCode}; post.create answered 200: ${shutdown.answered200}, stored ${shutdown.stored}, stored without a 200 answer: ${shutdown.unansweredStored}; ${shutdown.row.codes}` : "",
+  shutdown ? `- SIGTERM: exit code ${shutdown.exitCode} after ${shutdown.exitMs} ms; /ready ${shutdown.row.ready?.codes}; post.create answered 200: ${shutdown.answered200}, stored ${shutdown.stored}, stored without a 200 answer: ${shutdown.unansweredStored}; ${shutdown.row.codes}` : "",
 ];
 const report = lines.join("\n");
 console.log(report);
@@ -362,6 +386,7 @@ if (flag("--check")) {
     if (r.resets) problems.push(`${r.fault}: ${r.resets} connection resets`);
     if (r.ghosts) problems.push(`${r.fault}: ${r.ghosts} writes committed after their request gave up`);
     if (r.recoveryMs === null || r.recoveryMs > 3_000) problems.push(`${r.fault}: recovery ${r.recoveryMs ?? "never"} ms`);
+    if (r.ready && r.ready.worstMs > 1_000) problems.push(`${r.fault}: /ready took ${r.ready.worstMs} ms (> 1000)`);
   }
   if (sse && !/got: (message|resync)/.test(sse.result)) problems.push(`SSE: ${sse.result}`);
   if (shutdown && (shutdown.exitCode !== 0 || shutdown.unansweredStored || shutdown.row.resets)) problems.push(`SIGTERM: ${lines.at(-1)}`);
