@@ -18,16 +18,20 @@ export const publishScheduledJob: Job = {
 };
 
 export async function purgeSoftDeletedContent(db: Db): Promise<{ posts: number; comments: number }> {
-  // post_media rows go with their post (ON DELETE CASCADE), and the storage trigger gives the bytes
-  // back; the orphaned-media job removes the objects no row refers to any more.
-  const posts = await many<{ id: string }>(db, sql`
-    DELETE FROM posts WHERE deleted_at < NOW() - INTERVAL '30 days' RETURNING id`);
-  // A deleted comment whose replies still live stays (as a "[deleted]" anchor) until they go.
-  const comments = await many<{ id: string }>(db, sql`
-    DELETE FROM comments c WHERE c.deleted_at < NOW() - INTERVAL '30 days'
-      AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_comment_id = c.id AND r.deleted_at IS NULL)
-    RETURNING id`);
-  return { posts: posts.length, comments: comments.length };
+  // In a transaction: a purge after a mass deletion may outlast the connections' statement_timeout,
+  // and a job's transactions get the longer JOB_STATEMENT_TIMEOUT_MS (src/jobs/runner.ts).
+  return db.transaction(async (tx) => {
+    // post_media rows go with their post (ON DELETE CASCADE), and the storage trigger gives the
+    // bytes back; the orphaned-media job removes the objects no row refers to any more.
+    const posts = await many<{ id: string }>(tx, sql`
+      DELETE FROM posts WHERE deleted_at < NOW() - INTERVAL '30 days' RETURNING id`);
+    // A deleted comment whose replies still live stays (as a "[deleted]" anchor) until they go.
+    const comments = await many<{ id: string }>(tx, sql`
+      DELETE FROM comments c WHERE c.deleted_at < NOW() - INTERVAL '30 days'
+        AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_comment_id = c.id AND r.deleted_at IS NULL)
+      RETURNING id`);
+    return { posts: posts.length, comments: comments.length };
+  });
 }
 
 export const purgeSoftDeletedJob: Job = {

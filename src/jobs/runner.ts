@@ -23,6 +23,15 @@
 // this worker's (`locked_by = me`): a worker that lost its lease (stalled past it) records nothing.
 // All times are the database's (now()), so processes' clocks need not agree.
 //
+// Database bounds: jobs run outside any request, so no request deadline applies, and they run in a
+// job scope (src/db/request-deadline.ts, JOB_DB_SCOPE): a query waits up to JOB_ACQUIRE_TIMEOUT_MS
+// for a pool connection (requests get 503 DATABASE_BUSY after DATABASE_ACQUIRE_TIMEOUT_MS; a job
+// would rather wait its turn), and every transaction of a job sets its own statement_timeout of
+// JOB_STATEMENT_TIMEOUT_MS (set_config(…, true): transaction-local, so it never leaks to the next
+// user of a pooled connection) in place of the connections' DATABASE_STATEMENT_TIMEOUT_MS. Job
+// statements that may run long (whole-table reconciliations, purges, the scheduler's batch) are
+// therefore in transactions; the short autocommit ones keep the connection's bound.
+//
 // Measuring: job_schedule.runs counts finished runs per job; read it before and after a window
 // (`SELECT name, runs FROM job_schedule`) to get runs per period whatever the number of processes.
 import { randomBytes } from "node:crypto";
@@ -30,6 +39,7 @@ import { hostname } from "node:os";
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { many, one } from "../db/query";
+import { runInDbScope, type DbScope } from "../db/request-deadline";
 import type { AppDeps } from "../trpc/context";
 import { safeErrorText } from "../lib/logger";
 
@@ -48,6 +58,13 @@ export const LEASE_MS = 30_000;
 export const RETRY_MS = 30_000;
 /** How often each process looks for a due job. */
 export const TICK_MS = 1_000;
+
+/** A job's query may wait this long for a pool connection (requests: DATABASE_ACQUIRE_TIMEOUT_MS). */
+export const JOB_ACQUIRE_TIMEOUT_MS = 30_000;
+/** statement_timeout of a job's transactions (the connections' own is DATABASE_STATEMENT_TIMEOUT_MS). */
+export const JOB_STATEMENT_TIMEOUT_MS = 600_000;
+/** The database scope jobs and the runner's own statements run in (see the header). */
+export const JOB_DB_SCOPE: DbScope = { acquireTimeoutMs: JOB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: JOB_STATEMENT_TIMEOUT_MS };
 
 /** This process's worker id: host, pid and a random suffix (pids repeat across containers). */
 export const processWorkerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -206,6 +223,10 @@ async function runClaimed(deps: AppDeps, job: Job, workerId: string, claim: Clai
  * after a scheduled run; one that was not keeps its schedule.
  */
 export async function runJobOnce(deps: AppDeps, job: Job, opts: RunnerOptions = {}): Promise<JobReport | null> {
+  return runInDbScope(JOB_DB_SCOPE, () => runJobOnceInScope(deps, job, opts));
+}
+
+async function runJobOnceInScope(deps: AppDeps, job: Job, opts: RunnerOptions): Promise<JobReport | null> {
   const db = deps.database.db;
   const workerId = opts.workerId ?? processWorkerId;
   await registerJobs(db, [job]);
@@ -232,7 +253,7 @@ export function startJobs(deps: AppDeps, jobs: Job[], opts: RunnerOptions = {}):
 
   const launch = (job: Job, claim: Claim) => {
     busy.add(job.name);
-    const p = runClaimed(deps, job, workerId, claim, opts)
+    const p = runInDbScope(JOB_DB_SCOPE, () => runClaimed(deps, job, workerId, claim, opts))
       .then(({ report, recorded }) => {
         if (!recorded) deps.log.warn({ job: job.name, workerId }, "job finished after its lease was lost; run not recorded");
         else if (report && Object.values(report).some((n) => n > 0)) deps.log.info({ job: job.name, ...report }, "job ran");
@@ -265,7 +286,7 @@ export function startJobs(deps: AppDeps, jobs: Job[], opts: RunnerOptions = {}):
 
   const timer = setInterval(() => {
     if (stopped || ticking) return;
-    ticking = tick()
+    ticking = runInDbScope(JOB_DB_SCOPE, tick)
       .catch((err) => deps.log.error({ err, workerId }, "job tick failed"))
       .finally(() => {
         ticking = null;

@@ -29,6 +29,9 @@ export const APP_CODES = [
   "RETRY",
   "DATABASE_UNAVAILABLE",
   "DATABASE_READ_ONLY",
+  // fail fast on the database (src/db/client.ts gate, src/db/request-deadline.ts)
+  "DATABASE_BUSY",
+  "REQUEST_DEADLINE_EXCEEDED",
   // profile, sections, social
   "CSS_TOO_LARGE",
   "INVALID_SECTION_CONFIG",

@@ -119,6 +119,11 @@ export function isConnectionError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * 503 + Retry-After 1: DATABASE_UNAVAILABLE (no server), DATABASE_READ_ONLY (a standby), or
+ * DATABASE_BUSY (no pool connection within DATABASE_ACQUIRE_TIMEOUT_MS: src/db/client.ts). Never
+ * sent for a write that committed: each of these fails before, or instead of, the COMMIT.
+ */
 export function databaseUnavailable(cause: unknown, appCode: AppErrorCode = "DATABASE_UNAVAILABLE"): AppError {
   return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable, please retry", {
     appCode,
@@ -162,6 +167,15 @@ export function appErrorFromPg(error: PgError): AppError {
   }
 }
 
+function findAppError(error: unknown): AppError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof AppError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 function fromApp(app: AppError): TRPCError {
   return new TRPCError({ code: app.code, message: app.message, cause: app });
 }
@@ -174,7 +188,10 @@ export function toTRPCError(error: unknown): TRPCError {
     if (error.code !== "INTERNAL_SERVER_ERROR" || !error.cause) return error;
     inner = error.cause;
   }
-  if (inner instanceof AppError) return fromApp(inner);
+  // An AppError thrown beneath a query (the pool gate's DATABASE_BUSY, a deadline) reaches us
+  // wrapped in Drizzle's DrizzleQueryError: its cause chain is walked like a PostgreSQL error's.
+  const app = findAppError(inner);
+  if (app) return fromApp(app);
   const pg = findPgError(inner);
   if (pg) return fromApp(appErrorFromPg(pg));
   if (isConnectionError(inner)) return fromApp(databaseUnavailable(inner));

@@ -2,6 +2,7 @@
 import { initTRPC } from "@trpc/server";
 import { z, ZodError } from "zod";
 import { FlooredCache } from "../db/replica-cache";
+import { deadlineExceeded, withRequestDeadline } from "../db/request-deadline";
 import { AppError, toTRPCError } from "../lib/errors";
 import { assertSafeInput } from "../lib/input-safety";
 import { cursorKey, sealCursor, unsealCursor } from "../lib/pagination";
@@ -55,6 +56,25 @@ const mapErrors = t.middleware(async ({ ctx, next }) => {
   const retryAfter = error.cause instanceof AppError ? error.cause.details?.retryAfterSeconds : undefined;
   if (typeof retryAfter === "number") ctx.resHeaders.set("Retry-After", String(retryAfter));
   throw error;
+});
+
+/**
+ * Every query and mutation runs under a deadline (REQUEST_DEADLINE_MS) that also fires when the
+ * client disconnects (Bun aborts the Request's signal, which tRPC's fetch adapter passes on as
+ * ctx.req). The database layer enforces it (src/db/request-deadline.ts): new queries refused,
+ * the running one cancelled, a transaction rolled back, never committed. A failure of an
+ * abandoned request answers 503 REQUEST_DEADLINE_EXCEEDED + Retry-After; a result that did
+ * succeed (its COMMIT won the race) is still answered as the success it is. Subscriptions (SSE)
+ * are long-lived by design and get no deadline. Inside trackWrites: recording the write position
+ * of a mutation that did commit is not refused by its deadline.
+ */
+const requestDeadline = t.middleware(async ({ ctx, type, next }) => {
+  if (type === "subscription") return next();
+  return withRequestDeadline(ctx.deps.env.REQUEST_DEADLINE_MS, ctx.req.signal, async (scope) => {
+    const result = await next();
+    if (!result.ok && scope.signal?.aborted) throw deadlineExceeded(result.error);
+    return result;
+  });
 });
 
 /**
@@ -145,7 +165,7 @@ const requireSession = t.middleware(({ ctx, next }) => {
 });
 
 /** No session needed or read (health, register, login). */
-export const publicProcedure = t.procedure.use(mapErrors).use(safeInput).use(trackWrites);
+export const publicProcedure = t.procedure.use(mapErrors).use(trackWrites).use(requestDeadline).use(safeInput);
 /** Anyone; `ctx.session` is the caller when signed in (reads that depend on who is looking). */
 export const viewerProcedure = publicProcedure.use(withSession).use(sealCursors);
 /** Signed-in callers only; `ctx.session` is non-null. */
