@@ -44,7 +44,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const database =
     opts.database ??
-    (await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE }));
+    (await openDatabase({
+      url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }));
   if (!opts.database) {
     log.info(
       { database: database.describe },
@@ -93,7 +97,11 @@ export async function startServer(
   log.info(redis ? `using Redis, ${redis.describe} (${redis.mode === "cluster" ? "REDIS_CLUSTER_NODES" : "REDIS_URL"})` : "REDIS_URL and REDIS_CLUSTER_NODES unset: in-process cache, rate limits and pub/sub");
   const lsnStore = createLsnStore(redis);
   const replicas = env.DATABASE_READ_URL.map((url) =>
-    connectPostgres(url, { max: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE, applicationName: "vrss-read" }),
+    connectPostgres(url, {
+      max: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE, applicationName: "vrss-read",
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }),
   );
   const reads = replicas.length ? new ReadRouting(database, replicas, lsnStore, { maxLagMs: env.DATABASE_REPLICA_MAX_LAG_MS, log }) : null;
   if (reads) {
