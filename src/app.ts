@@ -9,6 +9,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Server } from "bun";
+import { checkDatabase } from "./db/health";
 import { pendingMigrations } from "./db/migrate";
 import { AppError } from "./lib/errors";
 import { IMMUTABLE_CACHE_CONTROL, MEDIA_ROUTE, STORAGE_RETRY_AFTER_SECONDS, type MediaStore } from "./lib/s3";
@@ -139,7 +140,36 @@ export function rpcCacheControl(req: Request, resHeaders: Headers): "no-store" |
   return "no-cache";
 }
 
-export function createApp(deps: AppDeps) {
+/** How long /ready waits for the database's SELECT 1, and for the whole answer. */
+const READY_DB_TIMEOUT_MS = 700;
+const READY_BUDGET_MS = 900;
+const READY_MIN_STEP_MS = 100;
+const TIMED_OUT = Symbol("timed out");
+
+/** The value (or the error) of `promise`, or TIMED_OUT after `ms`; a late rejection is swallowed. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | Error | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, ms, TIMED_OUT))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An error text fit for an unauthenticated response: no URL (it could carry credentials), bounded. */
+export function redactError(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/\S*/gi, "<url>").replace(/password\s*[=:]\s*\S+/gi, "password=<redacted>").slice(0, 200);
+}
+
+export interface AppOptions {
+  /** True once the server is shutting down: /ready answers 503 `draining` (src/server.ts drain). */
+  draining?: () => boolean;
+}
+
+export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   const { env, log } = deps;
   const app = new Hono<HonoEnv>();
 
@@ -155,19 +185,31 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // Readiness, for a load balancer: always answers within ~1 s (a probe that hangs is read as
+  // "down" only after the balancer's own timeout, and piles up requests on a sick database).
+  // 503 when this process should get no traffic: draining (shutting down), the database not
+  // answering within READY_DB_TIMEOUT_MS, or a migration pending. Redis is reported, not
+  // required: without it the app serves from PostgreSQL and memory ("degraded").
   app.get("/ready", async (c) => {
-    try {
-      await deps.database.sql`SELECT 1`;
-      const pending = await pendingMigrations(deps.database.sql);
-      if (pending.length > 0) return c.json({ status: "migrating", pending }, 503);
-      // Replicas are reported, not required: without a usable one, reads go to the primary.
-      const replicas = deps.reads?.status().map((r) => ({ replica: r.describe, usable: r.usable, lagMs: r.lagMs }));
-      return c.json({ status: "ready", database: deps.database.kind, ...(replicas ? { replicas } : {}) });
-    } catch (error) {
-      log.error({ err: error }, "readiness check failed");
-      return c.json({ status: "unavailable" }, 503);
-    }
+    const redis = deps.redis ? deps.redis.status() : "off";
+    if (opts.draining?.()) return c.json({ status: "draining" }, 503, { "retry-after": "1" });
+    const started = performance.now();
+    const database = await checkDatabase(deps.database, READY_DB_TIMEOUT_MS);
+    if (!database.ok) return unavailable(c, database.error ?? "unknown error", redis);
+    const left = Math.max(READY_MIN_STEP_MS, READY_BUDGET_MS - (performance.now() - started));
+    const pending = await within(pendingMigrations(deps.database.sql), left);
+    if (pending === TIMED_OUT) return unavailable(c, `migration check: no answer within ${Math.round(left)} ms`, redis);
+    if (pending instanceof Error) return unavailable(c, pending.message, redis);
+    if (pending.length > 0) return c.json({ status: "migrating", pending, redis }, 503);
+    // Replicas are reported, not required: without a usable one, reads go to the primary.
+    const replicas = deps.reads?.status().map((r) => ({ replica: r.describe, usable: r.usable, lagMs: r.lagMs }));
+    return c.json({ status: "ready", database: { ok: true, kind: deps.database.kind }, redis, ...(replicas ? { replicas } : {}) });
   });
+  const unavailable = (c: Context, error: string, redis: string) => {
+    const text = redactError(error);
+    log.warn({ error: text }, "readiness check failed: database");
+    return c.json({ status: "unavailable", database: { ok: false, error: text }, redis }, 503);
+  };
 
   app.get(`${MEDIA_ROUTE}/*`, (c) => serveMedia(c, deps.media)); // HEAD too (Hono routes it here)
 

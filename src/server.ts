@@ -20,13 +20,45 @@ import { rewriteEmbeddedMediaUrls } from "./modules/media/media.urls";
 import { allJobs } from "./jobs";
 import { formatSeedReport, isEmptyDatabase, seedDatabase } from "./db/seed";
 import { startJobs } from "./jobs/runner";
+import { endMessageStreams } from "./modules/message/message.events";
 
 export interface RunningServer {
   deps: AppDeps;
   server: Server<unknown>;
   url: string;
+  /** Fast stop (tests): open connections are reset, then everything is closed. */
   stop(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM/SIGINT, src/index.ts): see "Shutdown" below. Resolves once everything
+   * is closed; `forced` when requests were still running at the deadline (their connections reset).
+   */
+  drain(graceMs: number): Promise<DrainReport>;
+  /** True from the start of a drain: /ready answers 503 `draining`. */
+  readonly draining: boolean;
 }
+
+export interface DrainReport {
+  /** Requests being handled when the drain started. */
+  inFlight: number;
+  /** Message event streams ended with a `reconnect` event. */
+  streams: number;
+  /** Whether the grace deadline passed with requests still running (connections reset). */
+  forced: boolean;
+  ms: number;
+}
+
+// Shutdown. The drain, in order:
+//  1. `draining`: /ready answers 503 (the load balancer stops sending); any other new request gets
+//     503 + Retry-After + Connection: close (a retry lands on another process) — the listener stays
+//     open until in-flight requests are done, so probes see 503 rather than a refused connection;
+//     message streams send `reconnect` and end (src/modules/message/message.events.ts); jobs stop
+//     claiming (a running job finishes).
+//  2. In-flight handlers finish, up to the grace deadline; then Bun's server.stop() without force
+//     stops listening and waits for response bodies still streaming (the deadline still holds).
+//  3. Past the deadline: server.stop(true) resets what is left, and the database pool is destroyed
+//     first, so a handler still inside a transaction never commits after its client lost the answer.
+//  4. Pub/sub, Redis, S3, replicas, database — in that order, only after the handlers are done, so
+//     none of them fails under a running request (CONNECTION_ENDED, EPIPE).
 
 export async function startServer(
   env: Env,
@@ -66,10 +98,12 @@ export async function startServer(
   // (GET /media), and with PORT=0 its URL is known only now. Until the app is ready: 503. The store
   // opens before the seed, which may store media in it.
   let ready: ((req: Request, srv: Server<unknown>) => Response | Promise<Response>) | null = null;
+  const gate = new RequestGate();
   const server = Bun.serve({
     port: env.PORT,
     hostname: env.HOST,
-    fetch: (req, srv) => ready?.(req, srv) ?? Response.json({ status: "starting" }, { status: 503, headers: { "retry-after": "1" } }),
+    fetch: (req, srv) =>
+      ready ? gate.handle(req, srv, ready) : Response.json({ status: "starting" }, { status: 503, headers: { "retry-after": "1" } }),
   });
   const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}`;
   let media: MediaStore;
@@ -121,23 +155,119 @@ export async function startServer(
     media,
     pubsub: createPubSub(redis),
   };
-  const app = createApp(deps);
+  const app = createApp(deps, { draining: () => gate.draining });
   const jobs = env.RUN_JOBS && !readOnly ? startJobs(deps, allJobs) : null;
   ready = (req, srv) => app.fetch(req, { server: srv });
+  const closeAll = async () => {
+    await deps.pubsub.close();
+    await redis?.close();
+    await deps.media.close();
+    await reads?.close();
+    if (!opts.database) await database.close();
+  };
+  let drained: Promise<DrainReport> | null = null;
   return {
     deps,
     server,
     url,
+    get draining() {
+      return gate.draining;
+    },
     async stop() {
+      gate.draining = true;
+      endMessageStreams(deps.pubsub);
       await server.stop(true);
       await jobs?.stop();
-      await deps.pubsub.close();
-      await deps.media.close();
-      await reads?.close();
-      await redis?.close();
-      if (!opts.database) await database.close();
+      await closeAll();
+    },
+    drain(graceMs) {
+      drained ??= (async () => {
+        const started = performance.now();
+        const deadline = started + graceMs;
+        const inFlight = gate.inFlight;
+        gate.draining = true;
+        const streams = endMessageStreams(deps.pubsub);
+        const jobsStopped = jobs?.stop().catch((err) => log.error({ err }, "stopping jobs failed"));
+        log.info({ inFlight, streams, graceMs }, "draining: /ready is 503, waiting for in-flight requests");
+        let forced = !(await gate.idle(deadline - performance.now()));
+        // Nothing left running: stop listening and let streaming bodies end (graceful, no reset).
+        if (!forced) forced = (await within(server.stop(false), deadline - performance.now())) === TIMED_OUT;
+        if (forced) {
+          log.warn({ running: gate.inFlight, graceMs }, "grace period over: resetting the connections left");
+          // Destroyed before the reset: a handler inside a transaction fails rather than commits.
+          if (!opts.database) await within(database.sql.end({ timeout: 0 }), 1_000);
+          await server.stop(true);
+        }
+        await within(jobsStopped ?? Promise.resolve(), forced ? 500 : Math.max(500, deadline - performance.now()));
+        await within(closeAll(), 2_000);
+        return { inFlight, streams, forced, ms: Math.round(performance.now() - started) };
+      })();
+      return drained;
     },
   };
+}
+
+/**
+ * Counts requests being handled and, once draining, turns new ones away: /ready and /health still
+ * go to the app (its /ready answers `draining`), anything else is 503 with Retry-After.
+ */
+class RequestGate {
+  draining = false;
+  inFlight = 0;
+  private waiters = new Set<() => void>();
+
+  async handle(req: Request, srv: Server<unknown>, app: (req: Request, srv: Server<unknown>) => Response | Promise<Response>): Promise<Response> {
+    if (this.draining) {
+      const path = new URL(req.url).pathname;
+      if (path === "/ready" || path === "/health") return app(req, srv);
+      return Response.json(
+        { error: { message: "Server is shutting down, please retry", code: -32603, data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 } } },
+        { status: 503, headers: { "retry-after": "1", connection: "close" } },
+      );
+    }
+    this.inFlight++;
+    try {
+      const res = await app(req, srv);
+      // Answered during the drain: the client must not reuse this connection (it is about to close).
+      if (this.draining && !res.headers.has("connection")) {
+        try {
+          res.headers.set("connection", "close");
+        } catch {} // immutable headers (a relayed fetch Response): the close comes anyway
+      }
+      return res;
+    } finally {
+      if (--this.inFlight === 0) for (const w of this.waiters) w();
+    }
+  }
+
+  /** Resolves true once no request is being handled, false when `ms` pass first. */
+  idle(ms: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(ok);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), Math.max(0, ms));
+      this.waiters.add(wake);
+    });
+  }
+}
+
+const TIMED_OUT = Symbol("timed out");
+/** Waits for `promise` at most `ms` (its rejection is swallowed: shutdown goes on regardless). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise.catch(() => undefined),
+      new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), TIMED_OUT))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True on a standby (pg_is_in_recovery), where every write would fail with 25006. */

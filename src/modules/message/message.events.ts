@@ -9,6 +9,11 @@
 // id from the database, then the live stream; read and delete events are not replayed (they are
 // state a client re-reads with message.conversations / message.history). The `ready` event is
 // tracked too, so a client that got no message yet also resumes without a gap.
+// Shutdown: a draining server (src/server.ts drain) calls endMessageStreams; every open stream sends
+// `reconnect` and ends *without* tRPC's `return` event (it ends as an abort). A `return` makes
+// httpSubscriptionLink close its EventSource for good; a stream that just ends is a dropped
+// connection to EventSource, which reconnects by itself — through the load balancer to a process
+// that is not draining — resuming from the last event id, so nothing is lost across a deploy.
 import { sql } from "drizzle-orm";
 import { tracked, TRPCError } from "@trpc/server";
 import type { Db } from "../../db/client";
@@ -35,9 +40,29 @@ export type MessageEvent =
    * Reload conversations and history — or reconnect with the last event id, which replays every
    * message since it.
    */
-  | { type: "resync" };
+  | { type: "resync" }
+  /**
+   * The last event of a stream whose server is shutting down: the stream ends right after it and
+   * the client's EventSource reconnects (to another process), resuming from the last event id.
+   * Nothing to do but let it; a client may show "reconnecting".
+   */
+  | { type: "reconnect" };
 
-type LiveEvent = Exclude<MessageEvent, { type: "ready" } | { type: "keepalive" } | { type: "resync" }>;
+type LiveEvent = Exclude<MessageEvent, { type: "ready" } | { type: "keepalive" } | { type: "resync" } | { type: "reconnect" }>;
+
+/** The open streams of each server (keyed by its pubsub: tests run several servers in one process). */
+const openStreams = new WeakMap<PubSub, Set<() => void>>();
+
+/**
+ * Ends every open stream of the server owning `pubsub` (it is draining): each sends `reconnect`
+ * and ends within a moment. Returns how many were open.
+ */
+export function endMessageStreams(pubsub: PubSub): number {
+  const streams = openStreams.get(pubsub);
+  if (!streams) return 0;
+  for (const end of [...streams]) end();
+  return streams.size;
+}
 
 export const userChannel = (userId: string) => `message:user:${userId}`;
 
@@ -124,6 +149,14 @@ export async function* messageEvents(opts: {
     poke();
   });
   signal?.addEventListener("abort", poke);
+  let ending = false;
+  const end = () => {
+    ending = true;
+    poke();
+  };
+  let streams = openStreams.get(pubsub);
+  if (!streams) openStreams.set(pubsub, (streams = new Set()));
+  streams.add(end);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     let seenUpTo = 0n;
@@ -153,6 +186,11 @@ export async function* messageEvents(opts: {
     let nextCheck = Date.now() + SESSION_RECHECK_MS;
     let nextKeepalive = Date.now() + KEEPALIVE_MS;
     while (!signal?.aborted) {
+      if (ending) {
+        yield { type: "reconnect" } as MessageEvent;
+        // An AbortError ends tRPC's SSE response without its `return` event (see the top comment).
+        throw new DOMException("server shutting down", "AbortError");
+      }
       if (!unsubscribe && Date.now() >= nextSubscribe) {
         if (await trySubscribe()) resyncDue = true;
         nextSubscribe = Date.now() + RESUBSCRIBE_MS;
@@ -193,6 +231,7 @@ export async function* messageEvents(opts: {
     }
   } finally {
     clearTimeout(timer);
+    streams.delete(end);
     signal?.removeEventListener("abort", poke);
     offReconnect();
     await (unsubscribe as (() => Promise<void>) | null)?.();
