@@ -7,6 +7,7 @@ import { env as processEnv, parseEnv, type Env } from "../../src/env";
 import { logger, type Logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import { afterAll, beforeAll, expect } from "bun:test";
+import Redis, { Cluster } from "ioredis";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { createUserWithToken, type TestUser } from "./factories";
 
@@ -61,7 +62,66 @@ export async function startTestServer(
   const env = testEnv({ ...(opts.store === "s3" ? realS3Env() : {}), ...overrides });
   // Ports are random: media served by the app itself (GET /media) gets this server's own URL as
   // its base, unless the test names a PUBLIC_APP_URL.
-  return startServer(env, opts.log ?? logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
+  const server = await startServer(env, opts.log ?? logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
+  // Its Redis keys go with it: once the last server of this process using its prefix has stopped
+  // (tests may share one between two servers), every key under it is deleted.
+  const target = env.REDIS_CLUSTER_NODES.length ? env.REDIS_CLUSTER_NODES : env.REDIS_URL;
+  if (!target) return server;
+  const prefix = env.REDIS_KEY_PREFIX;
+  prefixUsers.set(prefix, (prefixUsers.get(prefix) ?? 0) + 1);
+  const stop = server.stop.bind(server);
+  let stopped: Promise<void> | null = null;
+  server.stop = () =>
+    (stopped ??= (async () => {
+      try {
+        await stop();
+      } finally {
+        const left = (prefixUsers.get(prefix) ?? 1) - 1;
+        if (left > 0) prefixUsers.set(prefix, left);
+        else {
+          prefixUsers.delete(prefix);
+          await deleteRedisKeys(target, prefix);
+        }
+      }
+    })());
+  return server;
+}
+
+/** How many running test servers of this process use each Redis key prefix. */
+const prefixUsers = new Map<string, number>();
+
+/**
+ * Deletes every key under `prefix` (SCAN + UNLINK; on a cluster, on each master, SCAN being
+ * node-local). Best effort within a few seconds: a fault test's Redis may be gone by now, and
+ * that Redis was a throwaway one anyway.
+ */
+export async function deleteRedisKeys(target: string | string[], prefix: string): Promise<number> {
+  if (!prefix.startsWith("vrsstest:") && !prefix.startsWith("vrssct:")) throw new Error(`refusing to delete keys outside a test prefix: ${prefix}`);
+  const options = { lazyConnect: true, connectTimeout: 1_000, commandTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: true };
+  const client = Array.isArray(target)
+    ? new Cluster(target.map((n) => ({ host: n.split(":")[0]!, port: Number(n.split(":")[1]) })), { lazyConnect: true, redisOptions: options, clusterRetryStrategy: () => null })
+    : new Redis(target, options);
+  client.on("error", () => {});
+  const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  let deleted = 0;
+  try {
+    await client.connect();
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes("master") : [client];
+    for (const node of nodes) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await node.scan(cursor, "MATCH", `${escaped}*`, "COUNT", 1000);
+        cursor = next;
+        // One UNLINK per key: on a cluster, keys of one batch are in different slots.
+        if (keys.length) deleted += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
+      } while (cursor !== "0");
+    }
+  } catch {
+    // Unreachable (a stopped fault Redis): nothing to clean that the next flush would not.
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
 }
 
 export interface RpcResult {
