@@ -1,11 +1,13 @@
 // src/client.ts, the entry frontends import: the app-code table is complete, the enums agree with
 // the database's, and everything it loads at run time is dependency-free.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Glob } from "bun";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as client from "../src/client";
 import { filterOperator, filterType, mediaType, notificationType, postStatus, postType, sectionType } from "../src/db/schema/enums";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const root = resolve(import.meta.dir, "..");
 /** Every source file but the table itself, without comment lines. */

@@ -1,8 +1,10 @@
 // The wire contract shared by every module (CHANGELOG "Unreleased"): one timeline item shape for
 // every timeline, optional inputs that may be left out, and the media id naming of post.create.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createPost, follow } from "../helpers/factories";
 import { callersOf, expectError, ok, rpc, useServer } from "../helpers/server";
+
+setDefaultTimeout(30_000); // see tests/setup.ts
 
 const ctx = useServer();
 const { query, mutate, user } = callersOf(ctx);
