@@ -49,11 +49,31 @@ async function ensureTemplate(admin: postgres.Sql, serverUrl: string): Promise<v
   }
 }
 
+// Clone names carry their creation time (base 36 ms): `vrss_t_<time>_<random>`. A run drops its
+// own clones when each file ends; clones of runs that died (killed, out of memory) are removed
+// by a later run once STALE_CLONE_MS old — only those, and only when nobody is connected (a plain
+// DROP DATABASE refuses otherwise). Templates and older-style names are never touched.
+const CLONE = /^vrss_t_([0-9a-z]{8,10})_[0-9a-f]{12}$/;
+const STALE_CLONE_MS = 6 * 3600_000;
+let staleSwept = false;
+
+async function dropStaleClones(admin: postgres.Sql): Promise<void> {
+  if (staleSwept) return;
+  staleSwept = true;
+  const rows = await admin<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname LIKE 'vrss_t_%'`; // filtered by CLONE below
+  for (const { datname } of rows) {
+    const m = CLONE.exec(datname);
+    if (!m || Date.now() - parseInt(m[1]!, 36) < STALE_CLONE_MS) continue;
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {}); // in use: left alone
+  }
+}
+
 async function fromServer(serverUrl: string): Promise<TestDatabase> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
     await ensureTemplate(admin, serverUrl);
-    const name = `vrss_t_${randomBytes(6).toString("hex")}`;
+    await dropStaleClones(admin);
+    const name = `vrss_t_${Date.now().toString(36)}_${randomBytes(6).toString("hex")}`;
     await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE}"`);
     const directUrl = withDatabase(serverUrl, name);
     // The pooler lane (TEST_POOLER_URL: PgBouncer in transaction mode in front of the same server)
