@@ -44,9 +44,13 @@ const envSchema = z.object({
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(10_000),
   /** A connection attempt to PostgreSQL (or the pooler) that has not succeeded by then fails (postgres.js connect_timeout). */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
-  /** A request that waits longer than this for a free pool connection gets 503 DATABASE_BUSY instead of queueing without limit. */
+  /** A request that waits longer than this for a free pool connection gets 503 DATABASE_BUSY instead of queueing without limit (src/db/client.ts, PoolGate). */
   DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
-  /** statement_timeout of every app connection (a startup parameter; through a transaction pooler see README). */
+  /**
+   * statement_timeout of every app connection (a startup parameter; PgBouncer 1.18 refuses the
+   * connection unless ignore_startup_parameters lists it, and then drops it: set it there with
+   * connect_query or as a role default). Jobs' transactions set their own, longer one (src/jobs/runner.ts).
+   */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
   /** idle_in_transaction_session_timeout of every app connection: a transaction left open by a dead handler is ended by the server. */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
