@@ -1,5 +1,5 @@
 // Issue 15: GET /ready answers within 1 s whatever the database does, and names it when it fails.
-// A throwaway PostgreSQL cluster of our own (pg_createcluster, port 5472) that the test freezes
+// A throwaway PostgreSQL cluster of our own (pg_createcluster, a free port) that the test freezes
 // (SIGSTOP: connections open, no answer — the timeout path) and stops with -m immediate (refused),
 // then brings back: /ready is 503 `unavailable` with `database.ok: false` within 1 s, 200 again
 // once the database is back. Needs root (pg_createcluster); skipped otherwise, saying so.
@@ -16,17 +16,40 @@ import { waitUntil } from "./process";
 setDefaultTimeout(30_000); // see tests/setup.ts
 
 const VERSION = "15";
-const CLUSTER = "vrss_ready";
-const PORT = 5472;
+// Named after this process and on a free port: other checkouts run this file at the same time.
+const CLUSTER = `vrss_ready_${process.pid}`;
+const PORT = freePort();
 const usable = process.getuid?.() === 0 && existsSync("/usr/bin/pg_createcluster") && existsSync(`/usr/lib/postgresql/${VERSION}/bin/postgres`);
-if (!usable) console.warn("[ready.test] skipped: needs root and PostgreSQL 15's pg_createcluster (a throwaway cluster on port 5472)");
+if (!usable) console.warn("[ready.test] skipped: needs root and PostgreSQL 15's pg_createcluster (a throwaway cluster)");
+
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
 
 const sh = (cmd: string[], allowFail = false) => {
   const r = spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0 && !allowFail) throw new Error(`${cmd.join(" ")}: ${r.stderr.toString().trim()}`);
   return r.stdout.toString();
 };
-const dropCluster = () => sh(["pg_dropcluster", "--stop", VERSION, CLUSTER], true);
+const dropCluster = (name = CLUSTER) => sh(["pg_dropcluster", "--stop", VERSION, name], true);
+/** Clusters of earlier runs of this file whose process is gone (killed mid-run). */
+const dropOrphans = () => {
+  for (const line of sh(["pg_lsclusters", "-h"], true).split("\n")) {
+    const name = line.trim().split(/\s+/)[1] ?? "";
+    const pid = /^vrss_ready_(\d+)$/.exec(name)?.[1];
+    if (!pid) continue;
+    let alive = true;
+    try {
+      process.kill(Number(pid), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) dropCluster(name);
+  }
+};
 const isUp = () => spawnSync(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PORT)]).exitCode === 0;
 /** The postmaster and its children (backends included): what SIGSTOP freezes. */
 const clusterPids = (): string[] => {
@@ -48,7 +71,7 @@ describe.skipIf(!usable)("/ready with the database down", () => {
   const figures: Record<string, number> = {};
 
   beforeAll(async () => {
-    dropCluster(); // a leftover of an interrupted run
+    dropOrphans();
     sh(["pg_createcluster", VERSION, CLUSTER, "-p", String(PORT), "--", "--auth=trust"]);
     sh(["pg_ctlcluster", VERSION, CLUSTER, "start"]);
     await waitUntil(isUp, 10_000, "the throwaway cluster");
@@ -62,7 +85,9 @@ describe.skipIf(!usable)("/ready with the database down", () => {
     s = await startTestServer({ ...database, url, directUrl: url });
   }, 60_000);
   afterAll(async () => {
-    for (const pid of usable ? clusterPids() : []) spawnSync(["kill", "-CONT", pid]);
+    try {
+      for (const pid of clusterPids()) spawnSync(["kill", "-CONT", pid]);
+    } catch {} // never started, or already gone
     await s?.stop();
     await database?.close().catch(() => {});
     dropCluster();

@@ -22,7 +22,7 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     : processEnv.TEST_REDIS_URL
       ? { REDIS_URL: processEnv.TEST_REDIS_URL, ...prefix }
       : {};
-  return parseEnv({
+  const env = parseEnv({
     NODE_ENV: "test",
     PORT: "0",
     HOST: "127.0.0.1",
@@ -32,6 +32,28 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     ...redis,
     ...overrides,
   });
+  const target = env.REDIS_CLUSTER_NODES.length ? env.REDIS_CLUSTER_NODES : env.REDIS_URL;
+  if (target) usedPrefixes.set(env.REDIS_KEY_PREFIX, target);
+  return env;
+}
+
+/**
+ * Every Redis prefix a test env of this process was given, with its Redis: swept once more when the
+ * whole run ends (tests/setup.ts), which catches servers a test started itself with startServer.
+ */
+const usedPrefixes = new Map<string, string | string[]>();
+
+export async function sweepTestRedisPrefixes(): Promise<number> {
+  const byTarget = new Map<string, { target: string | string[]; prefixes: string[] }>();
+  for (const [prefix, target] of usedPrefixes) {
+    const key = String(target);
+    if (!byTarget.has(key)) byTarget.set(key, { target, prefixes: [] });
+    byTarget.get(key)!.prefixes.push(prefix);
+  }
+  usedPrefixes.clear();
+  let deleted = 0;
+  for (const { target, prefixes } of byTarget.values()) deleted += await deleteRedisKeys(target, prefixes);
+  return deleted;
 }
 
 /** Which media store a test server uses: its own embedded s3rver, or the real S3 of TEST_S3_*. */
@@ -95,19 +117,22 @@ const prefixUsers = new Map<string, number>();
  * node-local). Best effort within a few seconds: a fault test's Redis may be gone by now, and
  * that Redis was a throwaway one anyway.
  */
-export async function deleteRedisKeys(target: string | string[], prefix: string): Promise<number> {
-  if (!prefix.startsWith("vrsstest:") && !prefix.startsWith("vrssct:")) throw new Error(`refusing to delete keys outside a test prefix: ${prefix}`);
+export async function deleteRedisKeys(target: string | string[], prefixOrPrefixes: string | string[]): Promise<number> {
+  const prefixes = Array.isArray(prefixOrPrefixes) ? prefixOrPrefixes : [prefixOrPrefixes];
+  for (const prefix of prefixes) {
+    if (!prefix.startsWith("vrsstest:") && !prefix.startsWith("vrssct:")) throw new Error(`refusing to delete keys outside a test prefix: ${prefix}`);
+  }
   const options = { lazyConnect: true, connectTimeout: 1_000, commandTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: true };
   const client = Array.isArray(target)
     ? new Cluster(target.map((n) => ({ host: n.split(":")[0]!, port: Number(n.split(":")[1]) })), { lazyConnect: true, redisOptions: options, clusterRetryStrategy: () => null })
     : new Redis(target, options);
   client.on("error", () => {});
-  const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
   let deleted = 0;
   try {
     await client.connect();
     const nodes: Redis[] = client instanceof Cluster ? client.nodes("master") : [client];
-    for (const node of nodes) {
+    for (const node of nodes) for (const prefix of prefixes) {
+      const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
       let cursor = "0";
       do {
         const [next, keys] = await node.scan(cursor, "MATCH", `${escaped}*`, "COUNT", 1000);
