@@ -23,7 +23,9 @@ case "${1:-start}" in
     echo '"postgres" ""' > "$DIR/userlist.txt"
     cat > "$DIR/pgbouncer.ini" <<INI
 [databases]
-* = host=127.0.0.1 port=$UPSTREAM_PORT
+; The app's timeouts, as production should set them behind PgBouncer (README, Deploying → Pooler):
+; PgBouncer cannot pass them on as startup parameters, so it ignores them and sets them itself.
+* = host=127.0.0.1 port=$UPSTREAM_PORT connect_query='SET statement_timeout = 5000; SET idle_in_transaction_session_timeout = 10000'
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -36,7 +38,7 @@ pool_mode = transaction
 max_client_conn = 1000
 default_pool_size = $POOL_SIZE
 ; postgres.js sends these startup parameters; PgBouncer refuses unknown ones unless ignored.
-ignore_startup_parameters = extra_float_digits,options
+ignore_startup_parameters = extra_float_digits,options,statement_timeout,idle_in_transaction_session_timeout
 server_reset_query =
 server_idle_timeout = 10
 pidfile = $DIR/pgbouncer.pid

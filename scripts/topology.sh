@@ -205,11 +205,12 @@ up_pgbouncer() {
 "postgres" ""
 EOF
   # postgres.js sends user, database, client_encoding and application_name (all handled by PgBouncer);
-  # extra_float_digits (pgjdbc, psycopg) and options (psql -c options=...) are ignored rather than refused.
+  # extra_float_digits (pgjdbc, psycopg) and options (psql -c options=...) are ignored rather than refused;
+  # so are VRSS's timeouts, which PgBouncer cannot forward: connect_query sets them on each server connection.
   cat >"$d/pgbouncer.ini" <<EOF
 ; Written by scripts/topology.sh (VRSS local production topology).
 [databases]
-$DB = host=127.0.0.1 port=$PRIMARY_PORT dbname=$DB
+$DB = host=127.0.0.1 port=$PRIMARY_PORT dbname=$DB connect_query='SET statement_timeout = 5000; SET idle_in_transaction_session_timeout = 10000'
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -222,7 +223,7 @@ stats_users = postgres
 pool_mode = transaction
 max_client_conn = 1000
 default_pool_size = 25
-ignore_startup_parameters = extra_float_digits,options
+ignore_startup_parameters = extra_float_digits,options,statement_timeout,idle_in_transaction_session_timeout
 logfile = $d/pgbouncer.log
 pidfile = $d/pgbouncer.pid
 EOF

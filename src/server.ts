@@ -80,6 +80,7 @@ export async function startServer(
       url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      onWarning: (message) => log.warn(`DATABASE_URL: ${message}`),
     }));
   if (!opts.database) {
     log.info(
@@ -135,6 +136,7 @@ export async function startServer(
       max: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE, applicationName: "vrss-read",
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      onWarning: (message) => log.warn(`DATABASE_READ_URL: ${message}`),
     }),
   );
   const reads = replicas.length ? new ReadRouting(database, replicas, lsnStore, { maxLagMs: env.DATABASE_REPLICA_MAX_LAG_MS, log }) : null;

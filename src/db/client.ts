@@ -56,6 +56,17 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** How long a query or transaction may wait for a free pool connection before 503 DATABASE_BUSY (ms). Default 1000. */
   acquireTimeoutMs?: number;
+  /** Told once when the server (a pooler) refused the timeouts as startup parameters and they were dropped. */
+  onWarning?: (message: string) => void;
+}
+
+/** The timeouts sent as startup parameters (a pooler may refuse them: see stripRefusedParameters). */
+const TIMEOUT_PARAMETERS = ["statement_timeout", "idle_in_transaction_session_timeout"] as const;
+
+/** PgBouncer's answer to a startup parameter it does not know and was not told to ignore. */
+function isRefusedStartupParameter(error: unknown): boolean {
+  const pg = findPgError(error);
+  return pg?.code === "08P01" && /unsupported startup parameter/i.test(String((pg as { message?: unknown }).message ?? (error as { message?: unknown })?.message ?? ""));
 }
 
 /**
@@ -85,8 +96,19 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
       idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 10_000,
     },
   });
+  // PgBouncer (1.18 and later) refuses a connection whose startup packet carries a parameter it
+  // neither knows nor lists in ignore_startup_parameters. Then the timeouts are dropped from every
+  // later connect (postgres.js reads options.connection at each connect), once, with a warning:
+  // the pooler's connect_query or a role default must set them (README, Deploying → Pooler). The
+  // per-request deadline and the transactions' local statement_timeout hold either way.
+  const startup = (raw as unknown as { options: { connection: Record<string, unknown> } }).options.connection;
+  const stripRefusedParameters = (error: unknown) => {
+    if (!isRefusedStartupParameter(error) || !TIMEOUT_PARAMETERS.some((p) => p in startup)) return;
+    for (const p of TIMEOUT_PARAMETERS) delete startup[p];
+    opts.onWarning?.("the database (a pooler) refused statement_timeout / idle_in_transaction_session_timeout as startup parameters: connecting without them; set them in the pooler's connect_query or as role defaults");
+  };
   // Everything — Drizzle, the tagged templates of health/migrations — goes through the gate.
-  const gate = new PoolGate(max, opts.acquireTimeoutMs ?? 1000);
+  const gate = new PoolGate(max, opts.acquireTimeoutMs ?? 1000, stripRefusedParameters);
   const sql = gatedSql(raw, gate, statementTimeoutMs);
   const db = drizzle(sql, { schema });
   const u = new URL(url);
@@ -140,8 +162,15 @@ export async function openPglite(dataDir: string): Promise<Database> {
 
 export async function openDatabase(config: { url?: string; dataDir: string } & Omit<PostgresOptions, "max"> & { poolMax?: number }): Promise<Database> {
   const { url, dataDir, poolMax, ...options } = config;
-  if (url) return connectPostgres(url, { ...options, max: poolMax });
-  return openPglite(dataDir);
+  if (!url) return openPglite(dataDir);
+  const database = connectPostgres(url, { ...options, max: poolMax });
+  // The first connection tells whether a pooler refuses the timeout parameters; a refusal is
+  // handled (dropped, warned) and answered by a second try instead of failing the start.
+  await database.sql`SELECT 1`.catch((error: unknown) => {
+    if (!isRefusedStartupParameter(error)) throw error;
+    return database.sql`SELECT 1`;
+  });
+  return database;
 }
 
 
@@ -160,7 +189,7 @@ export class PoolGate {
   /** Since when queries fail for want of a server (0: the last outcome was not a lost connection). */
   private downSince = 0;
 
-  constructor(readonly permits: number, readonly acquireTimeoutMs: number) {}
+  constructor(readonly permits: number, readonly acquireTimeoutMs: number, private readonly onError?: (error: unknown) => void) {}
 
   get stats(): { inUse: number; waiting: number; down: boolean } {
     return { inUse: this.inUse, waiting: this.waiters.length, down: this.downSince > 0 };
@@ -204,6 +233,7 @@ export class PoolGate {
 
   /** Records how a query ended: a lost connection marks the server down until a success. */
   noteOutcome(error?: unknown): void {
+    if (error !== undefined) this.onError?.(error);
     if (error === undefined) this.downSince = 0;
     else if (isConnectionError(error) || findPgError(error)?.code.startsWith("08") || findPgError(error)?.code.startsWith("57P")) this.downSince ||= Date.now();
   }
