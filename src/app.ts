@@ -203,12 +203,24 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
     if (pending.length > 0) return c.json({ status: "migrating", pending, redis }, 503);
     // Replicas are reported, not required: without a usable one, reads go to the primary.
     const replicas = deps.reads?.status().map((r) => ({ replica: r.describe, usable: r.usable, lagMs: r.lagMs }));
+    readyAgain();
     return c.json({ status: "ready", database: { ok: true, kind: deps.database.kind }, redis, ...(replicas ? { replicas } : {}) });
   });
+  // One warning when readiness fails and one info when it is back, not one per probe (a balancer
+  // probes every second or so: an outage would flood the log).
+  let notReadySince = 0;
   const unavailable = (c: Context, error: string, redis: string) => {
     const text = redactError(error);
-    log.warn({ error: text }, "readiness check failed: database");
+    if (!notReadySince) {
+      notReadySince = Date.now();
+      log.warn({ error: text }, "readiness check failed: database");
+    }
     return c.json({ status: "unavailable", database: { ok: false, error: text }, redis }, 503);
+  };
+  const readyAgain = () => {
+    if (!notReadySince) return;
+    log.info({ downMs: Date.now() - notReadySince }, "readiness check: database back");
+    notReadySince = 0;
   };
 
   app.get(`${MEDIA_ROUTE}/*`, (c) => serveMedia(c, deps.media)); // HEAD too (Hono routes it here)
