@@ -6,7 +6,7 @@
 // although their request gave up (ghosts), and the time from the restore to the first success of
 // every operation.
 //
-//   bun bench/faults.ts [--app DIR] [--out FILE.md] [--check]
+//   bun bench/faults.ts [--app DIR] [--out FILE.md] [--check] [--only postgres,redis,s3,sse,sigterm]
 // --app runs another checkout's server (e.g. a worktree of an older commit, for "before" figures);
 // --check exits 1 unless the issue's targets hold (used by .ci/run). Needs Debian's
 // pg_createcluster and redis-server; creates cluster 15/vrss_faults on 5461 and Redis on 6391 and
@@ -21,6 +21,9 @@ const flag = (name: string) => args.includes(name);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const APP_DIR = resolve(option("--app") ?? ".");
 const OUT = option("--out");
+/** --only postgres|redis|s3|sse|sigterm (comma separated): run those phases only (debugging). */
+const ONLY = option("--only")?.split(",");
+const want = (phase: string) => !ONLY || ONLY.includes(phase);
 const PG_PORT = 5461;
 const REDIS_PORT = 6391;
 const S3_PORT = 9461;
@@ -31,6 +34,15 @@ const BASE = `http://127.0.0.1:${APP_PORT}`;
 const CLIENT_TIMEOUT_MS = 3_000;
 const OUTAGE_MS = 5_000;
 const WORKERS = 8;
+
+/**
+ * Runs a command to completion without blocking this process: spawnSync would stop the clients'
+ * event loop too (pg_ctlcluster start takes ~2 s after PostgreSQL already accepts connections),
+ * and every request in flight would look that much slower. Setup-only commands use `sh`.
+ */
+async function run(cmd: string[]): Promise<void> {
+  await spawn(cmd, { stdout: "ignore", stderr: "ignore" }).exited;
+}
 
 const sh = (cmd: string[], opts: { allowFail?: boolean } = {}) => {
   const r = spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
@@ -51,28 +63,37 @@ function startPostgres() {
     // merely answered late.
     sh(["pg_conftool", v, CLUSTER, "set", "track_commit_timestamp", "on"]);
   }
-  sh(["pg_ctlcluster", "--skip-systemctl-redirect", v, CLUSTER, "start"], { allowFail: true });
+  // Not awaited: pg_ctlcluster returns well after the server accepts connections; callers wait for pgUp.
+  pgStarting = run(["pg_ctlcluster", "--skip-systemctl-redirect", v, CLUSTER, "start"]);
 }
-const stopPostgres = () => void sh(["pg_ctlcluster", "--skip-systemctl-redirect", pgVersion(), CLUSTER, "stop", "-m", "immediate"], { allowFail: true });
+let pgStarting: Promise<void> = Promise.resolve();
+const stopPostgres = () => run(["pg_ctlcluster", "--skip-systemctl-redirect", pgVersion(), CLUSTER, "stop", "-m", "immediate"]);
 const dropPostgres = () => void sh(["pg_dropcluster", "--stop", pgVersion(), CLUSTER], { allowFail: true });
 
 const REDIS_PID = "/tmp/vrss-faults-redis.pid";
 function startRedis() {
-  sh(["redis-server", "--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", REDIS_PID]);
+  return run(["redis-server", "--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", REDIS_PID]);
 }
 const redisPid = () => Number(readFileSync(REDIS_PID, "utf8").trim());
-const signalRedis = (signal: string) => void sh(["kill", `-${signal}`, String(redisPid())], { allowFail: true });
+const signalRedis = (signal: "KILL" | "STOP" | "CONT") => {
+  try {
+    process.kill(redisPid(), `SIG${signal}`);
+  } catch {}
+};
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await check()) return;
-    await sleep(100);
+    await sleep(50);
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-const pgUp = () => spawnSync(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT)]).exitCode === 0;
-const redisUp = () => spawnSync(["redis-cli", "-p", String(REDIS_PORT), "ping"], { stdout: "pipe" }).stdout.toString().includes("PONG");
+const pgUp = async () => (await spawn(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT)], { stdout: "ignore", stderr: "ignore" }).exited) === 0;
+const redisUp = async () => {
+  const p = spawn(["redis-cli", "-p", String(REDIS_PORT), "ping"], { stdout: "pipe", stderr: "ignore" });
+  return (await new Response(p.stdout).text()).includes("PONG");
+};
 
 // A shared S3 endpoint of its own (s3rver, as scripts/topology.sh runs it), so it can fail alone.
 let s3: Subprocess | null = null;
@@ -94,8 +115,9 @@ let dataDir = "";
 async function startServer() {
   server = spawn(["bun", "src/index.ts"], {
     cwd: APP_DIR,
-    stdout: "ignore",
-    stderr: "pipe",
+    // The server's log goes to a file: a pipe nobody reads would fill and block its writes.
+    stdout: Bun.file(join(dataDir, "server.log")),
+    stderr: Bun.file(join(dataDir, "server.err")),
     env: {
       ...process.env, NODE_ENV: "development", PORT: String(APP_PORT), HOST: "127.0.0.1", DATABASE_URL: DB_URL,
       REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, RUN_JOBS: "false", LOG_LEVEL: "warn", DATA_DIR: dataDir,
@@ -155,11 +177,14 @@ const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 /** An upload as a browser makes it: reserve (server), PUT to S3 (direct), confirm (server reads S3). */
 async function upload(a: Account): Promise<Call> {
+  // One operation ("upload": reserve + PUT + confirm) whichever step fails, so recovery means a whole upload succeeded.
   const reserved = await call("media.createUpload", { fileName: "dot.png", mimeType: "image/png", sizeBytes: PNG.length }, { token: a.token, mutation: true });
-  if (reserved.outcome !== 200) return reserved;
+  if (reserved.outcome !== 200) return { ...reserved, op: "upload" };
   const { uploadUrl, headers, uploadId } = reserved.body.result.data;
-  await fetch(uploadUrl, { method: "PUT", headers, body: PNG, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) }).catch(() => null);
-  return call("media.confirmUpload", { uploadId }, { token: a.token, mutation: true });
+  const put = await fetch(uploadUrl, { method: "PUT", headers, body: PNG, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) }).then((r) => r.status, () => "reset" as const);
+  const confirmed = await call("media.confirmUpload", { uploadId }, { token: a.token, mutation: true });
+  const outcome = put === "reset" || (typeof put === "number" && put >= 500) ? 503 : confirmed.outcome;
+  return { ...confirmed, op: "upload", startedAt: reserved.startedAt, ms: Date.now() - reserved.startedAt, outcome };
 }
 
 /** Runs the mixed load until `stop()` resolves; a login every 25th call (argon2 is the costly part). */
@@ -177,6 +202,27 @@ async function load(accounts: Account[], until: Promise<unknown>, ops = OPS): Pr
     }
   }));
   return calls;
+}
+
+/** The server's log over the whole run: warnings and errors by message, and what must never appear. */
+interface LogSummary { lines: number; byMessage: [string, number][]; forbidden: string[] }
+function summarizeLog(): LogSummary {
+  const text = [readFileSync(join(dataDir, "server.log"), "utf8"), readFileSync(join(dataDir, "server.err"), "utf8")].join("\n");
+  const counts = new Map<string, number>();
+  let lines = 0;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    lines++;
+    let msg = line.slice(0, 80);
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) < 40) continue;
+      msg = `${entry.level! >= 50 ? "error" : "warn"}: ${entry.msg ?? ""}`;
+    } catch {}
+    counts.set(msg, (counts.get(msg) ?? 0) + 1);
+  }
+  const forbidden = ["Unhandled error event", "EPIPE", "CONNECTION_ENDED", "Passw0rd!long", "Failed query"].filter((w) => text.includes(w));
+  return { lines, byMessage: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8), forbidden };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +266,9 @@ function recovery(calls: Call[], restoredAt: number): number | null {
 }
 
 function summarize(fault: string, calls: Call[], ghosts: number, recoveryMs: number | null): Row {
+  const first = Math.min(...calls.map((c) => c.startedAt));
+  const slowest = [...calls].sort((a, b) => b.ms - a.ms).slice(0, 3);
+  console.error(`[faults] ${fault}: slowest ${slowest.map((c) => `${c.op} ${c.outcome} ${c.ms} ms at +${c.startedAt - first} ms`).join("; ")}`);
   const codes = new Map<string, number>();
   for (const c of calls) codes.set(String(c.outcome), (codes.get(String(c.outcome)) ?? 0) + 1);
   return {
@@ -327,12 +376,13 @@ s3Dir = mkdtempSync(join(tmpdir(), "vrss-faults-s3-"));
 const rows: Row[] = [];
 let sse: { fault: string; result: string } | null = null;
 let shutdown: Awaited<ReturnType<typeof sigterm>> | null = null;
+let logSummary: LogSummary | null = null;
 try {
   startPostgres();
   await waitFor(pgUp, "PostgreSQL");
   sh(["psql", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS vrss_faults"]);
   sh(["psql", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", "postgres", "-qc", "CREATE DATABASE vrss_faults"]);
-  startRedis();
+  await startRedis();
   await waitFor(redisUp, "Redis");
   await startS3();
   await startServer();
@@ -341,23 +391,25 @@ try {
 
   const baseline = await load(accounts, sleep(3_000));
   rows.push(summarize("none (baseline)", baseline, 0, null));
-  rows.push(await outage("PostgreSQL stopped (immediate)", accounts, stopPostgres, async () => {
+  if (want("postgres")) rows.push(await outage("PostgreSQL stopped (immediate)", accounts, stopPostgres, async () => {
     startPostgres();
     await waitFor(pgUp, "PostgreSQL");
   }));
-  rows.push(await outage("Redis killed", accounts, () => signalRedis("KILL"), async () => {
+  if (want("redis")) rows.push(await outage("Redis killed", accounts, () => signalRedis("KILL"), async () => {
     startRedis();
     await waitFor(redisUp, "Redis");
   }));
-  rows.push(await outage("Redis frozen (SIGSTOP)", accounts, () => signalRedis("STOP"), async () => void signalRedis("CONT")));
-  rows.push(await outage("S3 killed (uploads, with feed.home)", accounts, stopS3, startS3, [upload, OPS[1]!]));
-  sse = await sseAcrossOutage(accounts[0]!, accounts[WORKERS]!);
-  shutdown = await sigterm(accounts);
+  if (want("redis")) rows.push(await outage("Redis frozen (SIGSTOP)", accounts, () => signalRedis("STOP"), async () => void signalRedis("CONT")));
+  if (want("s3")) rows.push(await outage("S3 killed (uploads, with feed.home)", accounts, stopS3, startS3, [upload, OPS[1]!]));
+  if (want("sse")) sse = await sseAcrossOutage(accounts[0]!, accounts[WORKERS]!);
+  if (want("sigterm")) shutdown = await sigterm(accounts);
+  logSummary = summarizeLog();
 } finally {
   (server as Subprocess | null)?.kill("SIGKILL");
   signalRedis("CONT");
   signalRedis("KILL");
   await stopS3();
+  await pgStarting;
   dropPostgres();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(s3Dir, { recursive: true, force: true });
@@ -374,6 +426,9 @@ const lines = [
   sse ? `- ${sse.fault}: ${sse.result}` : "",
   shutdown ? `- SIGTERM: exit code ${shutdown.exitCode} after ${shutdown.exitMs} ms; /ready ${shutdown.row.ready?.codes}; post.create answered 200: ${shutdown.answered200}, stored ${shutdown.stored}, stored without a 200 answer: ${shutdown.unansweredStored}; ${shutdown.row.codes}` : "",
 ];
+if (logSummary) {
+  lines.push(`- server log: ${logSummary.lines} lines; warnings and errors: ${logSummary.byMessage.map(([m, n]) => `${n}× "${m}"`).join(", ") || "none"}${logSummary.forbidden.length ? `; FORBIDDEN: ${logSummary.forbidden.join(", ")}` : ""}`);
+}
 const report = lines.join("\n");
 console.log(report);
 if (OUT) writeFileSync(OUT, `${report}\n`);
@@ -388,6 +443,7 @@ if (flag("--check")) {
     if (r.recoveryMs === null || r.recoveryMs > 3_000) problems.push(`${r.fault}: recovery ${r.recoveryMs ?? "never"} ms`);
     if (r.ready && r.ready.worstMs > 1_000) problems.push(`${r.fault}: /ready took ${r.ready.worstMs} ms (> 1000)`);
   }
+  if (logSummary?.forbidden.length) problems.push(`server log contains: ${logSummary.forbidden.join(", ")}`);
   if (sse && !/got: (message|resync)/.test(sse.result)) problems.push(`SSE: ${sse.result}`);
   if (shutdown && (shutdown.exitCode !== 0 || shutdown.unansweredStored || shutdown.row.resets)) problems.push(`SIGTERM: ${lines.at(-1)}`);
   if (problems.length) {
