@@ -132,7 +132,7 @@ async function startServer() {
 
 /** An HTTP status; "timeout": the client gave up; "reset": the connection broke without an answer; "refused": no connection (a stopped server). */
 type Outcome = number | "timeout" | "reset" | "refused";
-interface Call { op: string; startedAt: number; ms: number; outcome: Outcome; marker?: string }
+interface Call { op: string; startedAt: number; ms: number; outcome: Outcome; marker?: string; appCode?: string }
 
 async function call(path: string, input: unknown, opts: { token?: string; mutation?: boolean; marker?: string } = {}): Promise<Call & { body?: any }> {
   const startedAt = Date.now();
@@ -145,7 +145,8 @@ async function call(path: string, input: unknown, opts: { token?: string; mutati
       ? await fetch(`${BASE}/api/rpc/${path}`, { method: "POST", headers, body: JSON.stringify(input), signal: controller.signal })
       : await fetch(`${BASE}/api/rpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers, signal: controller.signal });
     const body = await res.json().catch(() => null);
-    return { op: path, startedAt, ms: Date.now() - startedAt, outcome: res.status, marker: opts.marker, body };
+    const appCode = (Array.isArray(body) ? body[0] : body)?.error?.data?.appCode;
+    return { op: path, startedAt, ms: Date.now() - startedAt, outcome: res.status, marker: opts.marker, body, appCode };
   } catch (error) {
     const code = (error as { code?: string }).code ?? "";
     const outcome: Outcome = controller.signal.aborted ? "timeout" : /refused/i.test(code) ? "refused" : "reset";
@@ -268,7 +269,10 @@ function recovery(calls: Call[], restoredAt: number): number | null {
 function summarize(fault: string, calls: Call[], ghosts: number, recoveryMs: number | null): Row {
   const first = Math.min(...calls.map((c) => c.startedAt));
   const slowest = [...calls].sort((a, b) => b.ms - a.ms).slice(0, 3);
-  console.error(`[faults] ${fault}: slowest ${slowest.map((c) => `${c.op} ${c.outcome} ${c.ms} ms at +${c.startedAt - first} ms`).join("; ")}`);
+  console.error(`[faults] ${fault}: slowest ${slowest.map((c) => `${c.op} ${c.outcome}${c.appCode ? ` ${c.appCode}` : ""} ${c.ms} ms at +${c.startedAt - first} ms`).join("; ")}`);
+  const codes503 = new Map<string, number>();
+  for (const c of calls) if (c.outcome === 503) codes503.set(c.appCode ?? "?", (codes503.get(c.appCode ?? "?") ?? 0) + 1);
+  if (codes503.size) console.error(`[faults] ${fault}: 503 app codes ${[...codes503].map(([k, v]) => `${k}×${v}`).join(" ")}`);
   const codes = new Map<string, number>();
   for (const c of calls) codes.set(String(c.outcome), (codes.get(String(c.outcome)) ?? 0) + 1);
   return {
