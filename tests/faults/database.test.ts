@@ -20,6 +20,7 @@ import { logger } from "../../src/lib/logger";
 import { startServer, type RunningServer } from "../../src/server";
 import { createPost, createUserWithToken } from "../helpers/factories";
 import { rpc, testEnv, type RpcResult } from "../helpers/server";
+import { holdInTransaction } from "./process";
 
 setDefaultTimeout(30_000);
 
@@ -73,21 +74,8 @@ afterAll(async () => {
 const appCode = (res: RpcResult) => res.body?.error?.data?.appCode;
 
 /** Holds FOR UPDATE on a user's row from a direct transaction: the app's INSERTs referencing it (FK) wait. */
-async function lockUser(userId: string): Promise<() => Promise<void>> {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
-  const tx = direct.begin(async (sql) => {
-    await sql`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`;
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await tx;
-  };
+function lockUser(userId: string): Promise<() => Promise<void>> {
+  return holdInTransaction(direct, (sql) => sql`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`);
 }
 
 /** Waits until a backend of the app is waiting on a lock. */

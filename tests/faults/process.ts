@@ -119,3 +119,26 @@ export async function waitUntil(pred: () => boolean | Promise<boolean>, ms: numb
     await Bun.sleep(10);
   }
 }
+
+/**
+ * Runs `lock` in a transaction of `sql` and keeps that transaction open until the returned release
+ * is called (the app's statements that need the lock wait meanwhile). Give it a direct connection:
+ * through a transaction pooler the held transaction would take one of the pooler's server
+ * connections from the app.
+ */
+export async function holdInTransaction(sql: import("postgres").Sql, lock: (tx: import("postgres").TransactionSql) => Promise<unknown>): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const tx = sql.begin(async (t) => {
+    await lock(t);
+    locked();
+    await released;
+  });
+  await Promise.race([isLocked, tx]);
+  return async () => {
+    release();
+    await tx;
+  };
+}

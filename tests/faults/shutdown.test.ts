@@ -12,7 +12,8 @@ import { env as processEnv } from "../../src/env";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createUserWithToken } from "../helpers/factories";
 import { deleteRedisKeys } from "../helpers/server";
-import { openStream, post, spawnServer, waitUntil, type Outcome, type ServerProcess } from "./process";
+import postgres from "postgres";
+import { holdInTransaction, openStream, post, spawnServer, waitUntil, type Outcome, type ServerProcess } from "./process";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -29,11 +30,14 @@ describe.skipIf(!canRunConcurrently)("graceful shutdown (SIGTERM)", () => {
   const procs: ServerProcess[] = [];
   const figures: Record<string, unknown> = {};
 
+  let direct: postgres.Sql;
   beforeAll(async () => {
     t = await createTestDatabase();
+    direct = postgres(t.directUrl!, { max: 2, onnotice: () => {} });
   });
   afterAll(async () => {
     for (const p of procs) await p.cleanup();
+    await direct?.end({ timeout: 1 });
     await t?.close();
     if (processEnv.TEST_REDIS_URL) await deleteRedisKeys(processEnv.TEST_REDIS_URL, prefix);
     console.log(`shutdown figures: ${JSON.stringify(figures)}`);
@@ -45,28 +49,14 @@ describe.skipIf(!canRunConcurrently)("graceful shutdown (SIGTERM)", () => {
     return p;
   };
   /** Holds an EXCLUSIVE lock on posts (reads pass, inserts wait) until release() is called. */
-  const lockPosts = async () => {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const tx = t.sql.begin(async (sql) => {
-      await sql`LOCK TABLE posts IN EXCLUSIVE MODE`;
-      locked();
-      await released;
-    });
-    await isLocked;
-    return async () => {
-      release();
-      await tx;
-    };
-  };
+  // The lock is held from a direct connection: through the pooler it would take a server connection from the app.
+  const lockPosts = () => holdInTransaction(direct, (sql) => sql`LOCK TABLE posts IN EXCLUSIVE MODE`);
   const stored = async (marker: string) =>
-    (await t.sql<{ content: string }[]>`SELECT content FROM posts WHERE content LIKE ${`${marker}%`}`).map((r) => r.content);
+    (await direct<{ content: string }[]>`SELECT content FROM posts WHERE content LIKE ${`${marker}%`}`).map((r) => r.content);
   /** Waits until `n` post.create calls of this server wait on the posts lock. */
   const waiting = (n: number) =>
     waitUntil(async () => {
-      const [row] = await t.sql<{ n: number }[]>`
+      const [row] = await direct<{ n: number }[]>`
         SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
       return row!.n >= n;
     }, 10_000, `${n} requests waiting on the lock`);
@@ -147,7 +137,7 @@ describe.skipIf(!canRunConcurrently)("graceful shutdown (SIGTERM)", () => {
     // The lock is gone: had any of those inserts survived the process, it would commit now.
     await Bun.sleep(500);
     expect(await stored(marker)).toEqual([]);
-    const [row] = await t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name <> ''  AND pid <> pg_backend_pid() AND state <> 'idle'`;
+    const [row] = await direct<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name <> ''  AND pid <> pg_backend_pid() AND state <> 'idle'`;
     expect(row!.n).toBe(0);
   });
 });
