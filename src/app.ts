@@ -15,6 +15,7 @@ import { AppError } from "./lib/errors";
 import { IMMUTABLE_CACHE_CONTROL, MEDIA_ROUTE, STORAGE_RETRY_AFTER_SECONDS, type MediaStore } from "./lib/s3";
 import { readCredential } from "./modules/auth/cookies";
 import { MIME_RULES } from "./modules/media/media.rules";
+import { createPagesRoutes } from "./pages/pages.routes";
 import { createContext, type AppDeps } from "./trpc/context";
 import { appRouter } from "./trpc/router";
 
@@ -176,7 +177,11 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   app.use(requestId());
   // GET /media sets its own (cross-origin embeddable) resource headers; everything else gets Hono's.
   const secure = secureHeaders();
-  app.use((c, next) => (c.req.path.startsWith(`${MEDIA_ROUTE}/`) ? next() : secure(c, next)));
+  // The public pages (/@…) set their own CSP, Referrer-Policy and X-Frame-Options (src/pages/csp.ts):
+  // Hono's defaults fill in the rest without overwriting those.
+  const pageSecure = secureHeaders({ overwrite: false });
+  app.use((c, next) =>
+    c.req.path.startsWith(`${MEDIA_ROUTE}/`) ? next() : c.req.path.startsWith("/@") ? pageSecure(c, next) : secure(c, next));
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -224,6 +229,9 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   };
 
   app.get(`${MEDIA_ROUTE}/*`, (c) => serveMedia(c, deps.media)); // HEAD too (Hono routes it here)
+
+  // Public pages: GET /@:username and /@:username/posts/:id (src/pages/).
+  app.route("/", createPagesRoutes(deps));
 
   // CORS for the browser frontends in ALLOWED_ORIGINS (credentials: cookies); another origin gets no
   // CORS header at all, and its preflight no permission. Cookie-authenticated mutations still need

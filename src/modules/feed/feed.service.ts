@@ -197,7 +197,14 @@ export async function executeFeed(
     page = await runAlgorithm(db, viewerId, feed.user_id, feed.algorithm_config, input);
     await cache.set(key, page, FEED_CACHE_TTL_SECONDS);
   }
-  // Hydration re-applies visibility and mutes, so a post deleted or hidden since caching never shows.
+  return hydrateFeedPage(db, viewerId, page);
+}
+
+/**
+ * Candidate ids → timeline items. Hydration re-applies visibility and mutes, so a post deleted or
+ * hidden since caching never shows. Shared by feed.execute and `feed` profile sections (section.feed).
+ */
+export async function hydrateFeedPage(db: DbOrTx, viewerId: string | null, page: { ids: string[]; nextCursor: string | null }): Promise<Page<TimelineItem>> {
   const posts = await withoutMutedAuthors(db, viewerId, await fetchVisiblePosts(db, viewerId, page.ids));
   return { items: posts.map(postItem), nextCursor: page.nextCursor };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
-import { idSchema } from "../../lib/pagination";
+import { idSchema, paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 import { sectionTypeSchema, webUrl } from "../user/user.schema";
 import { sectionConfigSchemas } from "./section-config.schema";
@@ -41,6 +41,8 @@ export const updateSectionInput = z
   .strict();
 
 export const sectionIdInput = z.object({ sectionId: idSchema }).strict();
+/** section.feed: a page of a `feed` section's posts. */
+export const sectionFeedInput = z.object({ sectionId: idSchema, ...paginationShape }).strict();
 export const reorderSectionsInput = z
   .object({ sectionIds: z.array(idSchema).min(1).max(MAX_SECTIONS_PER_USER) })
   .strict()
