@@ -3,7 +3,7 @@
 // content items, owner-only writes (someone else's section or item is NOT_FOUND and untouched),
 // and section.list under the profile visibility policy.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
-import { createUserWithToken, follow } from "../helpers/factories";
+import { createPost, createUserWithToken, follow } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, useServer } from "../helpers/server";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
@@ -497,5 +497,70 @@ describe("section.list visibility", () => {
     ok(await mutate("user.updateProfile", { visibility: "private" }, owner.token));
     expectError(await query("section.list", { username: owner.username }, viewer.token), "NOT_FOUND", 404);
     expect(ok(await query("section.list", { username: owner.username }, owner.token))).toHaveLength(1);
+  });
+});
+
+describe("section.feed", () => {
+  const tagConfig = (tag: string) => ({ filters: [{ type: "tag", operator: "equals", value: tag }], sort: "recent" });
+  async function taggedPosts(author: Authed, tag: string, n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(ok(await mutate("post.create", { type: "text_short", content: `p${i} #${tag}` }, author.token)).id);
+    return ids;
+  }
+
+  test("answers feed.execute's page for the same config, and pages with its cursor", async () => {
+    const owner = await createUserWithToken(ctx.t.sql);
+    const tag = `sf${Date.now().toString(36)}`;
+    const ids = await taggedPosts(owner, tag, 5);
+    const feed = ok(await mutate("feed.create", { name: "F", algorithmConfig: tagConfig(tag) }, owner.token));
+    const section = await createSection(owner, { type: "feed", title: "Feed", config: { ...tagConfig(tag), layout: "grid" } });
+    const first = ok(await query("section.feed", { sectionId: section.id, limit: 3 }));
+    expect(first.items).toEqual(ok(await query("feed.execute", { feedId: feed.id, limit: 3 })).items);
+    expect(first.items.map((i: { post: { id: string } }) => i.post.id)).toEqual(ids.slice(2).reverse());
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = ok(await query("section.feed", { sectionId: section.id, limit: 3, cursor: first.nextCursor }));
+    expect(second.items.map((i: { post: { id: string } }) => i.post.id)).toEqual(ids.slice(0, 2).reverse());
+    expect(second.nextCursor).toBeNull();
+    // A cursor of another procedure is refused (cursors are sealed per procedure).
+    const other = ok(await query("feed.execute", { feedId: feed.id, limit: 3 }));
+    expectError(await query("section.feed", { sectionId: section.id, limit: 3, cursor: other.nextCursor }), "BAD_REQUEST", 400, "INVALID_CURSOR");
+  });
+
+  test("NOT_FOUND for a section that is not a feed, does not exist, or is hidden from the viewer", async () => {
+    const owner = await createUserWithToken(ctx.t.sql);
+    const viewer = await createUserWithToken(ctx.t.sql);
+    const links = await createSection(owner);
+    expectError(await query("section.feed", { sectionId: links.id }), "NOT_FOUND", 404);
+    expectError(await query("section.feed", { sectionId: "999999999" }), "NOT_FOUND", 404);
+    const hidden = await createSection(owner, { type: "feed", title: "Hidden", config: tagConfig("x"), isVisible: false });
+    expectError(await query("section.feed", { sectionId: hidden.id }, viewer.token), "NOT_FOUND", 404);
+    expect(ok(await query("section.feed", { sectionId: hidden.id }, owner.token)).items).toEqual([]);
+    expectInvalid(await query("section.feed", { sectionId: "abc" }), "sectionId");
+    expectUnknownKey(await query("section.feed", { sectionId: links.id, extra: 1 }), "extra");
+  });
+
+  test("follows the profile visibility: followers-only, private, blocks, suspended", async () => {
+    const owner = await createUserWithToken(ctx.t.sql);
+    const follower = await createUserWithToken(ctx.t.sql);
+    const stranger = await createUserWithToken(ctx.t.sql);
+    const blocked = await createUserWithToken(ctx.t.sql);
+    const tag = `sv${Date.now().toString(36)}`;
+    await taggedPosts(owner, tag, 1);
+    await createPost(ctx.t.sql, owner.id, { status: "draft", content: `draft #${tag}` });
+    const section = await createSection(owner, { type: "feed", title: "Feed", config: tagConfig(tag) });
+    await follow(ctx.t.sql, follower.id, owner.id);
+    await ctx.t.sql`INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (${owner.id}, ${blocked.id})`;
+    expect(ok(await query("section.feed", { sectionId: section.id })).items).toHaveLength(1);
+    expectError(await query("section.feed", { sectionId: section.id }, blocked.token), "NOT_FOUND", 404);
+    ok(await mutate("user.updateProfile", { visibility: "followers" }, owner.token));
+    expectError(await query("section.feed", { sectionId: section.id }), "NOT_FOUND", 404);
+    expectError(await query("section.feed", { sectionId: section.id }, stranger.token), "NOT_FOUND", 404);
+    expect(ok(await query("section.feed", { sectionId: section.id }, follower.token)).items).toHaveLength(1);
+    ok(await mutate("user.updateProfile", { visibility: "private" }, owner.token));
+    expectError(await query("section.feed", { sectionId: section.id }, follower.token), "NOT_FOUND", 404);
+    // The owner sees their published posts (the feed engine shows no drafts, to anyone).
+    expect(ok(await query("section.feed", { sectionId: section.id }, owner.token)).items).toHaveLength(1);
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${owner.id}`;
+    expectError(await query("section.feed", { sectionId: section.id }), "NOT_FOUND", 404);
   });
 });
