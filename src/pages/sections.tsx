@@ -88,9 +88,15 @@ function GalleryFromPosts(props: { images: { id: string; url: string }[]; mediaB
 
 export function SectionBlock(props: { section: SectionView; data: SectionData; mediaBase: URL; galleryImages: { id: string; url: string }[] }) {
   const { section, data, mediaBase } = props;
-  const layout = section.type === "feed" && (section.config as { layout?: string }).layout === "grid" ? "vrss-grid" : "vrss-list";
+  const config = section.config as { layout?: unknown; align?: unknown; columns?: unknown };
+  const layout = section.type === "feed" && config.layout === "grid" ? "vrss-grid" : "vrss-list";
+  // Presentation options as classes (site-css.ts), from the validated config's closed value sets.
+  const extra = [
+    config.align === "center" || config.align === "right" ? `vrss-align-${config.align}` : "",
+    typeof config.columns === "number" && Number.isInteger(config.columns) && config.columns >= 1 && config.columns <= 6 ? `vrss-cols-${config.columns}` : "",
+  ].filter(Boolean).join(" ");
   return (
-    <section class={`vrss-section vrss-section-${section.type}`} data-section-id={section.id}>
+    <section class={`vrss-section vrss-section-${section.type}${extra ? ` ${extra}` : ""}`} data-section-id={section.id}>
       <h2>{section.title}</h2>
       {section.description ? <p class="vrss-section-description">{section.description}</p> : null}
       <Items section={section} mediaBase={mediaBase} />

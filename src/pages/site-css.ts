@@ -41,6 +41,8 @@ body.vrss-page{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 .vrss-comments{list-style:none;padding:0;margin:0}
 .vrss-comment{border-top:1px solid rgba(0,0,0,.08);padding:.5rem 0}
 .vrss-comment .vrss-comments{margin-left:1.25rem}
+.vrss-align-center{text-align:center}.vrss-align-right{text-align:right}
+${[1, 2, 3, 4, 5, 6].map((n) => `.vrss-cols-${n} .vrss-grid{grid-template-columns:repeat(${n},minmax(0,1fr))}`).join("\n")}
 .vrss-notfound{padding:3rem 1.5rem;text-align:center}
 .vrss-unsafe-url{font-family:monospace;opacity:.7}
 @keyframes vrss-site-pulse{0%,100%{opacity:1;transform:scale(1)}50%{opacity:.35;transform:scale(.7)}}
