@@ -79,7 +79,10 @@ async function fromServer(serverUrl: string): Promise<TestDatabase> {
     // The pooler lane (TEST_POOLER_URL: PgBouncer in transaction mode in front of the same server)
     // puts every app and test query through it; creating and dropping databases stays direct.
     const url = withDatabase(env.TEST_POOLER_URL ?? serverUrl, name);
-    const database = connectPostgres(url, { max: 20, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE });
+    // A longer wait for a pool connection than production's 1 s: tests that fire dozens of
+    // concurrent requests expect every one to succeed, and on a busy 2-core machine the queue
+    // drains slower (DATABASE_BUSY is tested on its own, tests/faults/database.test.ts).
+    const database = connectPostgres(url, { max: 20, prepare: env.DATABASE_PREPARE, pipeline: env.DATABASE_PIPELINE, acquireTimeoutMs: 5_000 });
     return {
       ...database,
       url,
