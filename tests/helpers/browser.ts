@@ -322,3 +322,32 @@ export async function watchNetwork(page: Page): Promise<{ requests: SeenRequest[
   await session.send("Network.enable");
   return { requests, session };
 }
+
+/**
+ * A real mouse click at the centre of `selector` (scrolled into the middle of the viewport first),
+ * as a user's: the browser hit-tests the point, so whatever is painted on top there gets it. Returns
+ * what a capture listener on the document saw as event.target: its id, else its tag and classes
+ * ("(no click)" when no click event arrived).
+ */
+export async function clickAtCentre(page: Page, selector: string): Promise<string> {
+  // Plain JS (the tests' TypeScript has no DOM lib).
+  const centre = (await page.evaluate(`((sel) => {
+    if (!window.vrssClicks) {
+      const clicks = [];
+      window.vrssClicks = clicks;
+      document.addEventListener("click", (e) => {
+        const t = e.target;
+        clicks.push(t && t.id ? t.id : t && t.tagName ? t.tagName.toLowerCase() + "." + [...t.classList].join(".") : "(none)");
+        e.preventDefault(); // a link under the point must not navigate away
+      }, true);
+    }
+    const el = document.querySelector(sel);
+    if (!el) return null;
+    el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+    const r = el.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2, before: window.vrssClicks.length };
+  })(${JSON.stringify(selector)})`)) as { x: number; y: number; before: number } | null;
+  if (!centre) throw new Error(`clickAtCentre: no ${selector}`);
+  await page.mouse.click(centre.x, centre.y);
+  return (await page.evaluate(`window.vrssClicks[${centre.before}] ?? "(no click)"`)) as string;
+}

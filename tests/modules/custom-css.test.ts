@@ -160,6 +160,17 @@ const ATTACKS: AttackCase[] = [
   { name: "value that would print -->", css: `a{font-family:a-- >b;color:red}`, present: ["color:red"] },
   { name: "comment carrying </style>", css: `/*! </style><script>alert(1)</script> */ a{color:red}`, absent: ["script"], present: [`${S} a{color:red}`], rewrittenOnly: true },
   { name: "!ie hack", css: `a{color:red !ie;width:1px}`, absent: ["!ie", "red"], present: ["width:1px"] },
+  // Containment (issue 16): the site's own @keyframes may never be run by name.
+  { name: "site keyframes by name (shorthand and longhand)", css: `a{animation:vrss-site-pulse 1s infinite;color:red} b{animation-name:vrss-site-pulse}`, absent: ["vrss-site-pulse", "animation"], present: [`${S} a{color:red}`], notes: [`animation naming "vrss-site-pulse"`, `animation-name naming "vrss-site-pulse"`] },
+  { name: "site keyframes escaped or as a string", css: `a{animation-name:vrss\\-site-pulse} b{animation:\\76 rss-site-pulse 2s} c{animation-name:"vrss-site-pulse"} d{color:red}`, absent: ["site-pulse", "\\76"], present: [`${S} d{color:red}`] },
+  { name: "keyframes name through var()", css: `a{--k:vrss-site-pulse;animation-name:var(--k)} b{animation:var(--k) 1s}`, absent: ["animation"], present: [`${S} a{--k:vrss-site-pulse}`], notes: ["var() in animation-name", "var() in animation"] },
+  { name: "another profile's keyframes, or ours undefined", css: `a{animation-name:vrss-profile-7-spin} b{animation-name:${SCOPE}-nope} c{animation-name:spin, vrss-site-pulse} d{color:red}`, absent: ["animation"], present: [`${S} d{color:red}`] },
+  { name: "reference to a dropped @keyframes", css: `@keyframes gone{from{position:fixed}} @media (foo:url(x)){@keyframes hid{from{opacity:0}}} a{animation:gone 1s} b{animation-name:hid} c{color:red}`, absent: ["gone", "hid", "animation"], present: [`${S} c{color:red}`] },
+  { name: "animation inside a keyframe", css: `@keyframes k{from{animation:vrss-site-pulse 1s;opacity:0}to{opacity:1}}`, absent: ["site-pulse"], present: [`@keyframes ${SCOPE}-k{from{opacity:0}to{opacity:1}}`], notes: ["animation inside @keyframes"] },
+  { name: "CSS-wide keyword misplaced in an animation list", css: `a{animation-name:inherit, none} b{animation:1s inherit} c{color:red}`, absent: ["animation"], present: [`${S} c{color:red}`] },
+  { name: "animation-name other than names", css: `a{animation-name:1s} b{animation-name:calc(1)} c{animation-name:#fff} d{color:red}`, absent: ["animation"], present: [`${S} d{color:red}`] },
+  // Containment: top-layer boxes are painted above everything, whatever wraps the profile.
+  { name: "top-layer pseudo-elements and pseudo-classes", css: `dialog::backdrop{background:red} :modal{transform:scale(9)} div:popover-open{color:red} video:fullscreen{color:red} ::view-transition-old(x){color:red} select::picker(select){color:red} a:is(:modal) b{color:red} :not(::backdrop){color:red} p{color:green}`, absent: ["backdrop", "modal", "popover", "fullscreen", "view-transition", "picker", "red"], present: [`${S} p{color:green}`], notes: ["top layer ::backdrop", "top layer :modal"] },
 ];
 
 describe("custom CSS attack corpus", () => {
@@ -354,5 +365,111 @@ describe("ordinary CSS survives, scoped", () => {
 
   test("an invalid scopeClass is a programming error", () => {
     expect(() => sanitizeCustomCss("a{color:red}", { scopeClass: "x{}body", mediaOrigins: [] })).toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Containment (issue 16): what the sanitizer guarantees next to the page's wrapper
+// ---------------------------------------------------------------------------------------------
+
+describe("containment contract", () => {
+  test("own keyframes are renamed everywhere they are named; the shorthand's keywords stay keywords", () => {
+    const result = sanitize(`@keyframes spin{to{transform:rotate(1turn)}} @media (min-width:1px){@keyframes "fade"{to{opacity:0}}}
+      a{animation:spin 2s EASE-IN-OUT infinite alternate both paused,fade 1s steps(4,jump-start) 2}
+      b{animation-name:spin,"fade",none} c{animation:none} d{animation-name:INHERIT} e{animation:revert-layer}`);
+    expect(result.removed).toEqual([]);
+    expect(result.css).toContain(`${S} a{animation:${SCOPE}-spin 2s ease-in-out infinite alternate both paused,${SCOPE}-fade 1s steps(4,jump-start)2}`);
+    expect(result.css).toContain(`${S} b{animation-name:${SCOPE}-spin,${SCOPE}-fade,none}`);
+    expect(result.css).toContain(`${S} c{animation:none}`);
+    expect(result.css).toContain(`${S} d{animation-name:inherit}`);
+    expect(result.css).toContain(`${S} e{animation:revert-layer}`);
+    assertScopedAndSafe(result.css);
+    assertIdempotent(result.css);
+  });
+
+  test("a user's @keyframes named like the site's is theirs, renamed; a reference then names theirs", () => {
+    const result = sanitize(`@keyframes vrss-site-pulse{to{opacity:0}} a{animation:vrss-site-pulse 1s}`);
+    expect(result.css).toBe(`@keyframes ${SCOPE}-vrss-site-pulse{to{opacity:0}}${S} a{animation:${SCOPE}-vrss-site-pulse 1s}`);
+    assertIdempotent(result.css);
+  });
+
+  test("every animation reference in any output names a @keyframes of that output", () => {
+    const inputs = [
+      ...ATTACKS.map((c) => c.css),
+      `@keyframes a{to{opacity:0}} @keyframes b{} x{animation:a 1s,b 2s} y{animation-name:b}`,
+      `@media print{@keyframes p{to{color:red}}} x{animation-name:p}`,
+    ];
+    for (const input of inputs) {
+      const { css } = sanitize(input);
+      const defined = new Set<string>();
+      const named: string[] = [];
+      csstree.walk(parseStrict(css).ast, (node: CssNode) => {
+        if (node.type === "Atrule" && node.name === "keyframes" && node.prelude?.type === "AtrulePrelude") {
+          const id = node.prelude.children.first;
+          if (id?.type === "Identifier") defined.add(id.name);
+        }
+        if (node.type === "Declaration" && node.property.startsWith("animation") && node.value.type === "Value") {
+          for (const part of node.value.children) {
+            if (part.type === "String") named.push(part.value);
+            if (part.type === "Identifier" && part.name.startsWith("vrss")) named.push(part.name);
+            if (part.type === "Function" && part.name === "var") named.push("var()");
+          }
+        }
+      });
+      for (const name of named) expect({ input, name, defined: defined.has(name) }).toEqual({ input, name, defined: true });
+    }
+  });
+
+  test("!important is kept, on the scope element and inside it (the wrapper, not the sanitizer, protects the chrome)", () => {
+    const result = sanitize(`body{transform:scale(20)!important;margin:-999px ! important} a{color:red!IMPORTANT}`);
+    expect(result.removed).toEqual([]);
+    expect(result.css).toBe(`${S}{transform:scale(20)!important;margin:-999px!important}${S} a{color:red!important}`);
+    assertIdempotent(result.css);
+  });
+
+  test("selectors that name the root, an ancestor, the wrapper or the chrome stay inside the scope", () => {
+    const cases: Array<[string, string]> = [
+      [`html body #vrss-site-header{display:none}`, `${S} #vrss-site-header{display:none}`],
+      [`:root > body > footer{display:none}`, `${S}>footer{display:none}`],
+      [`#vrss-profile-frame{display:none}`, `${S} #vrss-profile-frame{display:none}`],
+      [`.vrss-chrome,header{display:none}`, `${S} .vrss-chrome,${S} header{display:none}`],
+      [`:is(.vrss-page .x) a{color:red}`, `${S} :is(.vrss-page .x) a{color:red}`],
+      [`:where(.vrss-page){color:red}`, `${S} :where(.vrss-page){color:red}`],
+      [`.x .${SCOPE} a{color:red}`, `${S} .x ${S} a{color:red}`],
+      [`.${SCOPE}:is(.a){color:red}`, `${S}:is(.a){color:red}`],
+      // A sibling of the scope element written by the user becomes a sibling inside the scope.
+      [`.${SCOPE} ~ footer{color:red}`, `${S} ${S}~footer{color:red}`],
+      [`.${SCOPE} + footer{color:red}`, `${S} ${S}+footer{color:red}`],
+    ];
+    for (const [input, output] of cases) {
+      expect(sanitize(input).css).toBe(output);
+      assertScopedAndSafe(output);
+    }
+    // Dropped outright: the root inside :is()/:where()/:not(), :has() anywhere, &, siblings of the scope.
+    for (const input of [
+      `:is(body) header{color:red}`, `:where(html *) a{color:red}`, `a:not(:root *){color:red}`, `:is(:scope) a{color:red}`,
+      `body:has(main) footer{color:red}`, `a:not(:has(b)){color:red}`, `:host(.x) a{color:red}`, `:host-context(body) a{color:red}`,
+      `& header{color:red}`, `a:is(&){color:red}`, `body ~ footer{color:red}`, `html + body{color:red}`,
+      `a{& ~ footer{color:red}}`, `||a{color:red}`,
+    ]) {
+      expect({ input, css: sanitize(input).css }).toEqual({ input, css: "" });
+    }
+  });
+
+  test("only @media and @keyframes survive; every other at-rule is dropped with its contents", () => {
+    const atRules = [
+      `@scope (body) to (main){header{color:red}}`, `@scope{:scope{color:red}}`, `@container (min-width:1px){header{color:red}}`,
+      `@container x (width > 1px){a{color:red}}`, `@layer x{header{color:red}}`, `@layer x, y;`,
+      `@property --x{syntax:"<length>";inherits:true;initial-value:1px}`, `@font-face{font-family:X;src:local(Arial)}`,
+      `@page{margin:0}`, `@page :first{color:red}`, `@starting-style{a{opacity:0}}`, `@position-try --p{top:0}`,
+      `@counter-style x{system:cyclic;symbols:"A"}`, `@view-transition{navigation:auto}`, `@font-palette-values --p{font-family:X}`,
+      `@document url-prefix(){a{color:red}}`, `@-moz-document url-prefix(){a{color:red}}`, `@supports (color:red){a{color:red}}`,
+      `@namespace x url(http://x);`, `@media (min-width:1px){@scope (a){b{color:red}}}`,
+    ];
+    for (const at of atRules) {
+      const result = sanitize(`${at} p{color:green}`);
+      expect({ at, css: result.css }).toEqual({ at, css: `${S} p{color:green}` });
+      expect(result.removed.some((r) => r.startsWith("@"))).toBe(true);
+    }
   });
 });

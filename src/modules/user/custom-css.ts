@@ -1,20 +1,43 @@
 // Server-side sanitizer for the custom CSS a user may attach to their profile page.
 //
 // The CSS is parsed with css-tree (never regex-filtered), every node is checked against
-// allow-lists, and the surviving tree is generated back to text. Everything is scoped under
-// `.${scopeClass}` so it can only style the profile container and what is inside it.
+// allow-lists (custom-css.allowlists.ts), and the surviving tree is generated back to text.
+// Everything is scoped under `.${scopeClass}` so it can only style the profile element and what is
+// inside it.
 //
 // Security invariants of the output (each one is asserted by tests/modules/custom-css.test.ts):
 //  * only style rules, @media (recursively sanitized) and @keyframes (renamed into the scope);
 //  * the first compound of every selector contains `.${scopeClass}` and is never followed by a
 //    sibling combinator (`+`, `~`), so no rule can reach outside the profile element;
+//  * no selector styles a top-layer box (::backdrop, :modal, :popover-open, …), which would be
+//    painted above the page whatever its ancestors contain;
 //  * only allow-listed properties; no vendor-prefixed properties; no `position`/offsets;
+//  * `animation`/`animation-name` name only keyframes this same CSS defines (renamed), `none` or a
+//    CSS-wide keyword: the site's own @keyframes (e.g. `vrss-site-pulse`) can never be run;
 //  * the only network fetches possible are url()/image-set() pointing into opts.mediaOrigins;
 //  * no `<` at all, no `-->`, so the text is safe to inline in a <style> element;
 //  * the output re-parses without errors and sanitizing it again returns it unchanged.
+//
+// What the sanitizer cannot stop alone is a profile painting over the page around it (transform,
+// negative margins, shadows, outlines, border-image): the scope element is the user's to style.
+// The containment contract (docs/decisions.md, "Custom CSS containment") is that the page puts the
+// scope element inside a wrapper no selector of this output can match, with `contain: paint;
+// isolation: isolate; overflow: clip` — tests/browser/profile-page.test.ts checks it in Chromium.
+// `!important` is kept: it can only win over the site's rules inside the profile, never reach the
+// wrapper or the chrome.
 import * as csstree from "css-tree";
-import type { CssNode, Declaration, List, Rule, Atrule, Selector, FunctionNode } from "css-tree";
+import type { CssNode, Declaration, Rule, Atrule, Selector, FunctionNode } from "css-tree";
 import { AppError } from "../../lib/errors";
+import {
+  ALLOWED_FUNCTIONS, ALLOWED_PROPERTIES, ANIMATION_KEYWORDS, COMBINATORS, CSS_WIDE_KEYWORDS, FORBIDDEN_PSEUDO_CLASSES,
+  FORBIDDEN_PSEUDO_ELEMENTS, IMAGE_SET_FUNCTIONS, MAX_MEDIA_DEPTH, MAX_NESTING, MAX_VALUE_DEPTH, MEDIA_FUNCTIONS,
+  MEDIA_PRELUDE_TYPES, RESERVED_KEYFRAME_NAMES, ROOT_PSEUDO_CLASSES, ROOT_TYPE_SELECTORS, TOP_LAYER_PSEUDO_CLASSES,
+  VALUE_LEAF_TYPES,
+} from "./custom-css.allowlists";
+import {
+  childrenOf, cutOverNestedStatements, decodeEscapes, findForbiddenWord, hasForbiddenOutput, isAllowedUrl, listOf,
+  normalizeOrigins, shorten,
+} from "./custom-css.text";
 
 export const CUSTOM_CSS_MAX_BYTES = 20_000;
 
@@ -31,250 +54,9 @@ export interface SanitizeResult {
   removed: string[];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Allow-lists
-// ---------------------------------------------------------------------------------------------
-
-const sides = ["top", "right", "bottom", "left"] as const;
-const logical = ["block", "block-start", "block-end", "inline", "inline-start", "inline-end"] as const;
-
-/** Every property a profile may set (lower-case). Custom properties (`--x`) are handled apart. */
-export const ALLOWED_PROPERTIES: ReadonlySet<string> = new Set<string>([
-  // colours and backgrounds
-  "color", "background", "background-color", "background-image", "background-position",
-  "background-position-x", "background-position-y", "background-size", "background-repeat",
-  "background-attachment", "background-clip", "background-origin", "background-blend-mode",
-  // borders and outlines
-  "border", "border-width", "border-style", "border-color",
-  ...sides.flatMap((s) => [`border-${s}`, `border-${s}-width`, `border-${s}-style`, `border-${s}-color`]),
-  ...logical.flatMap((s) => [`border-${s}`, `border-${s}-width`, `border-${s}-style`, `border-${s}-color`]),
-  "border-radius", "border-top-left-radius", "border-top-right-radius", "border-bottom-right-radius",
-  "border-bottom-left-radius", "border-start-start-radius", "border-start-end-radius",
-  "border-end-start-radius", "border-end-end-radius",
-  "border-image", "border-image-source", "border-image-slice", "border-image-width", "border-image-outset",
-  "border-image-repeat", "border-collapse", "border-spacing",
-  "outline", "outline-width", "outline-style", "outline-color", "outline-offset",
-  // box model
-  "margin", ...sides.map((s) => `margin-${s}`), ...logical.map((s) => `margin-${s}`),
-  "padding", ...sides.map((s) => `padding-${s}`), ...logical.map((s) => `padding-${s}`),
-  "width", "height", "min-width", "min-height", "max-width", "max-height", "box-sizing", "box-shadow",
-  // typography
-  "font", "font-family", "font-size", "font-weight", "font-style", "font-variant", "line-height",
-  "letter-spacing", "word-spacing", "text-align", "text-decoration", "text-decoration-line",
-  "text-decoration-color", "text-decoration-style", "text-decoration-thickness", "text-transform",
-  "text-shadow", "text-indent", "text-overflow", "white-space", "word-break", "overflow-wrap", "word-wrap",
-  "vertical-align", "list-style", "list-style-type", "list-style-position", "list-style-image",
-  // layout inside the profile
-  "display", "flex", "flex-direction", "flex-wrap", "flex-flow", "flex-grow", "flex-shrink", "flex-basis",
-  "grid", "grid-template", "grid-template-columns", "grid-template-rows", "grid-template-areas",
-  "grid-auto-columns", "grid-auto-rows", "grid-auto-flow", "grid-area", "grid-row", "grid-row-start",
-  "grid-row-end", "grid-column", "grid-column-start", "grid-column-end", "grid-gap", "grid-row-gap",
-  "grid-column-gap", "gap", "row-gap", "column-gap",
-  "align-content", "align-items", "align-self", "justify-content", "justify-items", "justify-self",
-  "order", "float", "clear", "overflow", "overflow-x", "overflow-y", "table-layout",
-  "columns", "column-count", "column-width", "column-fill", "column-span", "column-rule",
-  "column-rule-width", "column-rule-style", "column-rule-color",
-  // effects
-  "opacity", "filter", "transform", "transform-origin",
-  "transition", "transition-property", "transition-duration", "transition-timing-function", "transition-delay",
-  "animation", "animation-name", "animation-duration", "animation-timing-function", "animation-delay",
-  "animation-iteration-count", "animation-direction", "animation-fill-mode", "animation-play-state",
-  "cursor", "visibility",
-  // replaced content and stacking
-  "object-fit", "object-position", "aspect-ratio", "z-index",
-]);
-
-/** Functions allowed in values (lower-case). Everything else (attr, env, expression, element, src,
- *  cross-fade, image, paint, url-with-escapes, …) drops the declaration. */
-const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set<string>([
-  // colours
-  "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix", "light-dark",
-  // maths
-  "calc", "min", "max", "clamp", "round", "mod", "rem", "abs", "sign", "sin", "cos", "tan", "asin", "acos",
-  "atan", "atan2", "pow", "sqrt", "hypot", "log", "exp",
-  // custom properties
-  "var",
-  // gradients
-  "linear-gradient", "radial-gradient", "conic-gradient", "repeating-linear-gradient",
-  "repeating-radial-gradient", "repeating-conic-gradient",
-  // transforms
-  "matrix", "matrix3d", "translate", "translatex", "translatey", "translatez", "translate3d", "scale", "scalex",
-  "scaley", "scalez", "scale3d", "rotate", "rotatex", "rotatey", "rotatez", "rotate3d", "skew", "skewx", "skewy",
-  "perspective",
-  // filters
-  "blur", "brightness", "contrast", "drop-shadow", "grayscale", "hue-rotate", "invert", "opacity", "saturate", "sepia",
-  // timing and grid
-  "cubic-bezier", "steps", "linear", "repeat", "minmax", "fit-content",
-  // image-set: its url()/strings must point into mediaOrigins, and var() is not allowed inside it
-  "image-set", "-webkit-image-set",
-]);
-
-const IMAGE_SET_FUNCTIONS = new Set(["image-set", "-webkit-image-set"]);
-
-/** Node types that may appear in a value (Function and Url get extra checks). */
-const VALUE_LEAF_TYPES = new Set(["Identifier", "Number", "Dimension", "Percentage", "Hash", "Operator"]);
-
-/** Node types that may appear in an @media prelude. */
-const MEDIA_PRELUDE_TYPES = new Set([
-  "MediaQueryList", "MediaQuery", "Condition", "Feature", "FeatureRange", "Identifier", "Number", "Dimension",
-  "Ratio", "Function", "Operator",
-]);
-const MEDIA_FUNCTIONS = new Set(["calc", "min", "max", "clamp"]);
-
-/** Selector combinators we understand (css-tree also knows `||` and `/deep/`). */
-const COMBINATORS = new Set([" ", ">", "+", "~"]);
-const ROOT_TYPE_SELECTORS = new Set(["html", "body"]);
-/** Pseudo-classes that denote the document root when at the start of a selector. */
-const ROOT_PSEUDO_CLASSES = new Set(["root", "scope"]);
-/** Pseudo-classes that are never allowed (shadow-DOM escapes, :has() looks outside the scope). */
-const FORBIDDEN_PSEUDO_CLASSES = new Set(["has", "host", "host-context"]);
-
-/** Keyframe names that would be invalid or ambiguous. */
-const RESERVED_KEYFRAME_NAMES = new Set(["none", "initial", "inherit", "unset", "revert", "revert-layer", "default"]);
-
-/** Found in the decoded, comment- and whitespace-free, lower-cased text of a declaration → drop it. */
-const FORBIDDEN_WORDS = [
-  "expression(", "javascript:", "vbscript:", "livescript:", "mocha:", "data:", "-moz-binding", "behavior:",
-  "@import",
-];
-
-/** Must never appear in the output (case-insensitive): they end or confuse a <style> element. */
-const FORBIDDEN_OUTPUT = ["</style", "<!--", "-->", "<"];
-
-/** Deepest bracket nesting ((, [, {, functions) a top-level statement may have. Deeper statements are
- *  cut out before parsing, so that no recursive step (parser, walker, generator, this sanitizer) can
- *  hit the stack limit: that would make the result depend on the caller's stack depth. */
-const MAX_NESTING = 32;
-const MAX_MEDIA_DEPTH = 4;
-const MAX_VALUE_DEPTH = 32;
-const NOTE_MAX = 60;
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
+export { ALLOWED_PROPERTIES };
 
 const encoder = new TextEncoder();
-
-/** Decode CSS escapes (`\65 `, `\e`, escaped newlines) the way a browser's tokenizer would. */
-function decodeEscapes(s: string): string {
-  return s.replace(/\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\s\S])|$)/g, (_m, hex?: string, ch?: string) => {
-    if (hex !== undefined) {
-      const cp = parseInt(hex, 16);
-      return cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? "\ufffd" : String.fromCodePoint(cp);
-    }
-    if (ch === undefined || ch === "\n" || ch === "\r" || ch === "\r\n" || ch === "\f") return "";
-    return ch;
-  });
-}
-
-/** Text as a browser's URL/keyword matching would see it: no comments, escapes decoded, no whitespace
- *  or control characters (URL parsers strip tabs/newlines), lower-case. */
-function normalizeForScan(s: string): string {
-  const noComments = (t: string) => t.replace(/\/\*[\s\S]*?(?:\*\/|$)/g, "");
-  return noComments(decodeEscapes(noComments(s))).replace(/[\u0000-\u0020\u007f-\u009f\u00a0\u200b-\u200f\u2028\u2029\ufeff]/g, "").toLowerCase();
-}
-
-function findForbiddenWord(text: string): string | null {
-  const raw = text.toLowerCase();
-  const norm = normalizeForScan(text);
-  for (const word of FORBIDDEN_WORDS) {
-    if (raw.includes(word) || norm.includes(word)) return word;
-  }
-  return null;
-}
-
-/** True when the text, as written or with escapes decoded (`\3c /style\3e`), contains `<` or `-->`. */
-function hasForbiddenOutput(text: string): boolean {
-  const lower = text.toLowerCase();
-  const decoded = normalizeForScan(text);
-  return FORBIDDEN_OUTPUT.some((s) => lower.includes(s) || decoded.includes(s));
-}
-
-function shorten(s: string): string {
-  const oneLine = s.replace(/\s+/g, " ").trim();
-  return oneLine.length > NOTE_MAX ? `${oneLine.slice(0, NOTE_MAX - 1)}…` : oneLine;
-}
-
-function listOf<T>(items: T[]): List<T> {
-  return new csstree.List<T>().fromArray(items);
-}
-
-function childrenOf(node: CssNode): CssNode[] {
-  const children = (node as { children?: List<CssNode> | null }).children;
-  return children ? children.toArray() : [];
-}
-
-const SAFE_URL_CHARS = /^[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+$/;
-
-/** Normalised allowed prefixes: absolute http(s) URLs whose path ends with "/". */
-function normalizeOrigins(origins: string[]): string[] {
-  const out: string[] = [];
-  for (const origin of origins) {
-    let parsed: URL;
-    try { parsed = new URL(origin); } catch { continue; }
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") continue;
-    if (parsed.username || parsed.password) continue;
-    parsed.search = "";
-    parsed.hash = "";
-    const href = parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
-    out.push(href);
-  }
-  return out;
-}
-
-/** An absolute, already-normalised http(s) URL under one of the allowed prefixes. Relative URLs,
- *  protocol-relative URLs, fragments (`#x`), data:, javascript:, traversal, odd characters: refused. */
-function isAllowedUrl(value: string, prefixes: string[]): boolean {
-  if (value.length === 0 || value.length > 2048 || !SAFE_URL_CHARS.test(value)) return false;
-  let parsed: URL;
-  try { parsed = new URL(value); } catch { return false; }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return false;
-  if (parsed.username || parsed.password) return false;
-  // Only URLs that are already in canonical form: this rules out `..`, `%2e%2e`, backslashes,
-  // upper-case hosts and every other parser-differential trick.
-  if (parsed.href !== value) return false;
-  return prefixes.some((prefix) => value.startsWith(prefix));
-}
-
-const T = csstree.tokenTypes;
-const BLOCK_CLOSER = new Map<number, number>([
-  [T.Function, T.RightParenthesis],
-  [T.LeftParenthesis, T.RightParenthesis],
-  [T.LeftSquareBracket, T.RightSquareBracket],
-  [T.LeftCurlyBracket, T.RightCurlyBracket],
-]);
-
-/** Uses the CSS tokenizer to find top-level statements (rules, at-rules) nested deeper than
- *  MAX_NESTING and replaces each with a space; the rest of the stylesheet is kept. */
-function cutOverNestedStatements(css: string): { css: string; cut: boolean } {
-  const ranges: Array<[number, number]> = [];
-  const expected: number[] = [];
-  let statementStart = 0;
-  let tooDeep = false;
-  csstree.tokenize(css, (type, _start, end) => {
-    const closer = BLOCK_CLOSER.get(type);
-    if (closer !== undefined) {
-      expected.push(closer);
-      if (expected.length > MAX_NESTING) tooDeep = true;
-    } else if (expected.length > 0 && type === expected[expected.length - 1]) {
-      expected.pop();
-    }
-    if (expected.length === 0 && (type === T.RightCurlyBracket || type === T.Semicolon)) {
-      if (tooDeep) ranges.push([statementStart, end]);
-      tooDeep = false;
-      statementStart = end;
-    }
-  });
-  if (tooDeep) ranges.push([statementStart, css.length]);
-  if (ranges.length === 0) return { css, cut: false };
-  let out = "";
-  let from = 0;
-  for (const [start, end] of ranges) {
-    out += `${css.slice(from, start)} `;
-    from = end;
-  }
-  return { css: out + css.slice(from), cut: true };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The sanitizer
@@ -283,8 +65,11 @@ function cutOverNestedStatements(css: string): { css: string; cut: boolean } {
 class Sanitizer {
   private readonly notes: string[] = [];
   private readonly prefixes: string[];
-  /** Keyframe name as written → scoped name. */
+  /** Name (as written, escapes decoded) of every @keyframes of this CSS that survives → scoped name.
+   *  `animation`/`animation-name` may name nothing else. */
   private readonly keyframes = new Map<string, string>();
+  /** The sanitized form of each surviving @keyframes (null: dropped), made by the first pass. */
+  private readonly preparedKeyframes = new Map<Atrule, CssNode | null>();
 
   constructor(private readonly scope: string, mediaOrigins: string[]) {
     this.prefixes = normalizeOrigins(mediaOrigins);
@@ -301,22 +86,28 @@ class Sanitizer {
   // ---- stylesheet level -------------------------------------------------------------------
 
   run(ast: CssNode): CssNode {
-    this.collectKeyframeNames(ast, 0);
+    this.prepareKeyframes(childrenOf(ast), 0);
     const children = this.sanitizeRuleList(childrenOf(ast), 0);
     return { type: "StyleSheet", children: listOf(children) } as CssNode;
   }
 
-  /** First pass: user-defined @keyframes names, so animation references can be renamed with them. */
-  private collectKeyframeNames(node: CssNode, depth: number): void {
-    if (depth > MAX_MEDIA_DEPTH) return;
-    for (const child of childrenOf(node)) {
-      if (child.type !== "Atrule") continue;
-      const name = child.name.toLowerCase();
+  /**
+   * First pass: sanitizes every @keyframes the second pass will reach (top level, and inside each
+   * @media that sanitizeMedia accepts) and records the names of those that survive, so that the
+   * second pass keeps exactly the animation references that name an emitted @keyframes — which
+   * keeps the output a fixed point (a reference to a dropped @keyframes is dropped the first time).
+   */
+  private prepareKeyframes(nodes: CssNode[], depth: number): void {
+    for (const node of nodes) {
+      if (node.type !== "Atrule") continue;
+      const name = node.name.toLowerCase();
       if (name === "keyframes") {
-        const kf = this.keyframeName(child);
-        if (kf !== null) this.keyframes.set(kf, this.scopedKeyframeName(kf));
-      } else if (name === "media" && child.block) {
-        this.collectKeyframeNames(child.block, depth + 1);
+        const kf = this.keyframeName(node); // before sanitizing: that renames the prelude
+        const sanitized = this.sanitizeKeyframes(node);
+        this.preparedKeyframes.set(node, sanitized);
+        if (sanitized && kf !== null) this.keyframes.set(kf, this.scopedKeyframeName(kf));
+      } else if (name === "media" && this.acceptsMedia(node, depth)) {
+        this.prepareKeyframes(childrenOf(node.block!), depth + 1);
       }
     }
   }
@@ -353,20 +144,30 @@ class Sanitizer {
   private sanitizeAtrule(node: Atrule, depth: number): CssNode | null {
     const name = node.name.toLowerCase();
     if (name === "media") return this.sanitizeMedia(node, depth);
-    if (name === "keyframes") return this.sanitizeKeyframes(node);
+    if (name === "keyframes") {
+      // Always prepared by the first pass, which walks the same @media blocks as this one.
+      const prepared = this.preparedKeyframes.get(node);
+      if (prepared === undefined) { this.note("@keyframes"); return null; }
+      return prepared;
+    }
     this.note(`@${shorten(node.name)}`);
     return null;
+  }
+
+  /** Whether an @media at `depth` is kept (its block then sanitized); no notes. */
+  private acceptsMedia(node: Atrule, depth: number): boolean {
+    const prelude = node.prelude;
+    return depth < MAX_MEDIA_DEPTH && Boolean(node.block) && prelude?.type === "AtrulePrelude" && this.isSafeMediaPrelude(prelude);
   }
 
   private sanitizeMedia(node: Atrule, depth: number): CssNode | null {
     if (depth >= MAX_MEDIA_DEPTH) { this.note("@media nested too deeply"); return null; }
     if (!node.block) { this.note("@media without a block"); return null; }
-    const prelude = node.prelude;
-    if (!prelude || prelude.type !== "AtrulePrelude" || !this.isSafeMediaPrelude(prelude)) {
+    if (!this.acceptsMedia(node, depth)) {
       this.note("@media with an unsupported query");
       return null;
     }
-    const children = this.sanitizeRuleList(childrenOf(node.block), depth + 1);
+    const children = this.sanitizeRuleList(childrenOf(node.block!), depth + 1);
     if (children.length === 0) return null;
     node.block.children = listOf(children);
     return node;
@@ -406,7 +207,7 @@ class Sanitizer {
     for (const child of childrenOf(node.block)) {
       if (child.type !== "Rule") { this.note(child.type === "Atrule" ? `@${shorten(child.name)}` : "unparseable keyframe"); continue; }
       if (!this.isKeyframeSelector(child)) { this.note("invalid keyframe selector"); continue; }
-      const decls = this.sanitizeDeclarationBlock(child);
+      const decls = this.sanitizeDeclarationBlock(child, true);
       if (decls.length === 0) continue;
       child.block.children = listOf(decls);
       frames.push(child);
@@ -537,6 +338,15 @@ class Sanitizer {
     return false;
   }
 
+  /** "top layer …" when `n` is a pseudo-element or pseudo-class of a top-layer box, else null. */
+  private topLayerPseudo(n: CssNode): string | null {
+    if (n.type !== "PseudoElementSelector" && n.type !== "PseudoClassSelector") return null;
+    const name = decodeEscapes(n.name).toLowerCase();
+    if (n.type === "PseudoElementSelector" && FORBIDDEN_PSEUDO_ELEMENTS.has(name)) return `top layer ::${name}`;
+    if (n.type === "PseudoClassSelector" && TOP_LAYER_PSEUDO_CLASSES.has(name)) return `top layer :${name}`;
+    return null;
+  }
+
   /** Returns why a top-level simple selector is unacceptable, or null. */
   private checkSimpleSelector(item: CssNode): string | null {
     switch (item.type) {
@@ -550,6 +360,8 @@ class Sanitizer {
       case "PseudoClassSelector": case "PseudoElementSelector": {
         const name = decodeEscapes(item.name).toLowerCase();
         if (item.type === "PseudoClassSelector" && FORBIDDEN_PSEUDO_CLASSES.has(name)) return `:${name}()`;
+        const topLayer = this.topLayerPseudo(item);
+        if (topLayer) return topLayer;
         if (!item.children) return null;
         // Arguments (e.g. :not(...), :nth-child(2n of ...), ::part(x)): no root, no raw text.
         let why: string | null = null;
@@ -559,6 +371,7 @@ class Sanitizer {
           else if (n.type === "NestingSelector") why = "&";
           else if (this.isRootMarker(n)) why = "document root inside a selector";
           else if (n.type === "PseudoClassSelector" && FORBIDDEN_PSEUDO_CLASSES.has(decodeEscapes(n.name).toLowerCase())) why = `:${n.name}()`;
+          else if (this.topLayerPseudo(n)) why = this.topLayerPseudo(n);
           else if (n.type === "Combinator" && !COMBINATORS.has(n.name)) why = `combinator ${n.name}`;
           else if ((n.type === "String" || n.type === "Identifier") && /[<>]/.test(n.type === "String" ? n.value : n.name)) why = "forbidden characters";
         });
@@ -574,10 +387,13 @@ class Sanitizer {
   // ---- declarations -----------------------------------------------------------------------
 
   /** The surviving declarations of a rule's block; nested rules and at-rules are dropped. */
-  private sanitizeDeclarationBlock(rule: Rule): CssNode[] {
+  private sanitizeDeclarationBlock(rule: Rule, inKeyframes = false): CssNode[] {
     const out: CssNode[] = [];
     for (const child of childrenOf(rule.block)) {
       if (child.type === "Declaration") {
+        // Browsers ignore animation-* in a keyframe; dropping them keeps the first pass (which
+        // sanitizes @keyframes before any name is known) independent of the names.
+        if (inKeyframes && child.property.toLowerCase().startsWith("animation")) { this.note(`${child.property.toLowerCase()} inside @keyframes`); continue; }
         if (this.sanitizeDeclaration(child)) out.push(child);
       } else if (child.type === "Rule") {
         this.note("nested rule");
@@ -600,7 +416,12 @@ class Sanitizer {
       this.note(`property ${shorten(decl.property)}`);
       return false;
     }
-    if (typeof decl.important === "string") { this.note(`!${shorten(decl.important)}`); return false; }
+    // `!important` is kept (docs/decisions.md, "Custom CSS containment"); css-tree gives `true` for
+    // it and the text for any other `!word` (`!IMPORTANT` included, which browsers accept).
+    if (typeof decl.important === "string") {
+      if (decl.important.toLowerCase() !== "important") { this.note(`!${shorten(decl.important)}`); return false; }
+      decl.important = true;
+    }
     const value = decl.value;
     if (value.type !== "Value") { this.note(`unparseable value of ${property}`); return false; }
     const parts = childrenOf(value).filter((n) => n.type !== "WhiteSpace");
@@ -624,12 +445,8 @@ class Sanitizer {
         return false;
       }
     } else if (property === "animation" || property === "animation-name") {
-      for (const part of parts) {
-        if (part.type === "Identifier") {
-          const renamed = this.keyframes.get(part.name);
-          if (renamed !== undefined) part.name = renamed;
-        }
-      }
+      const why = this.scopeAnimationNames(property, parts);
+      if (why) { this.note(why); return false; }
     }
 
     const text = csstree.generate(decl);
@@ -637,6 +454,53 @@ class Sanitizer {
     const word = findForbiddenWord(text);
     if (word) { this.note(`${word} in ${property}`); return false; }
     return true;
+  }
+
+  /**
+   * Rewrites the keyframes names of an `animation`/`animation-name` value to this CSS's own renamed
+   * @keyframes, or returns why the declaration must go: a name this CSS does not define (the site's
+   * `vrss-site-pulse`, another profile's, an escaped spelling of either), var() (it could carry any
+   * name), anything but names and commas in animation-name. Keywords of the shorthand's other
+   * longhands, `none` and a lone CSS-wide keyword stay.
+   */
+  private scopeAnimationNames(property: "animation" | "animation-name", parts: CssNode[]): string | null {
+    const shorthand = property === "animation";
+    for (const part of parts) {
+      if (part.type === "Operator" && part.value === ",") continue;
+      if (part.type === "Function") {
+        if (part.name.toLowerCase() === "var") return `var() in ${property}`;
+        if (shorthand) continue; // cubic-bezier(), steps(), linear(), calc(): checked by checkValue
+        return `${property} other than keyframes names`;
+      }
+      if (part.type === "Number" || part.type === "Dimension") {
+        if (shorthand) continue; // durations, delays, iteration counts
+        return `${property} other than keyframes names`;
+      }
+      let name: string;
+      if (part.type === "Identifier") name = decodeEscapes(part.name);
+      else if (part.type === "String") name = part.value;
+      else return `${property} other than keyframes names`;
+      const lower = name.toLowerCase();
+      if (part.type === "Identifier") {
+        if (CSS_WIDE_KEYWORDS.has(lower)) {
+          if (parts.length !== 1) return `${property} with a misplaced ${lower}`;
+          part.name = lower;
+          continue;
+        }
+        if (lower === "none" || (shorthand && ANIMATION_KEYWORDS.has(lower))) {
+          part.name = lower;
+          continue;
+        }
+      }
+      const scoped = this.keyframes.get(name);
+      if (scoped === undefined) return `${property} naming ${shorten(JSON.stringify(name))}, not a @keyframes of this CSS`;
+      // Strings become the identifier: the scoped name is always a plain identifier.
+      const node = part as unknown as Record<string, unknown>;
+      delete node.value;
+      node.type = "Identifier";
+      node.name = scoped;
+    }
+    return null;
   }
 
   /** Returns why a value (sub)tree is unacceptable, or null. */
