@@ -7,6 +7,7 @@ import { block, createPost, createUserWithToken, follow } from "../helpers/facto
 import { type Authed, ok, rpc, useServer } from "../helpers/server";
 import { embedFor } from "../../src/pages/embeds";
 import { isPrivateHost } from "../../src/pages/safe-url";
+import { contrastRatio, readableOn } from "../../src/pages/contrast";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -166,6 +167,39 @@ describe("headers", () => {
     expect(res.html).toContain(`--vrss-primary:#112233`);
     expect(res.html).toContain(`font-family:"Lora"`);
   });
+
+  test("CSS stored by an older sanitizer is sanitized again before a page inlines it", async () => {
+    const owner = await user();
+    // As the first sanitizer left it: scoped, but running the site's own keyframes.
+    const legacy = `.vrss-profile-${owner.id} h1{animation:vrss-site-pulse 1s infinite;color:red}`;
+    await ctx.t.sql`UPDATE user_profiles SET style_config = ${JSON.stringify({ customCSS: legacy })}::jsonb WHERE user_id = ${owner.id}`;
+    const res = await page(`/@${owner.username}`);
+    expect(res.status).toBe(200);
+    const profileCss = /id="vrss-profile-css">([^<]*)<\/style>/.exec(res.html)![1]!;
+    expect(profileCss).toContain(`.vrss-profile-${owner.id} h1{color:red}`);
+    expect(profileCss).not.toContain("vrss-site-pulse");
+  });
+
+  test("the owner's colours are used where they are readable, else dark or light text (WCAG 4.5:1)", async () => {
+    const owner = await user();
+    const scope = `.vrss-profile-${owner.id}{`;
+    const scopeRule = (html: string) => html.slice(html.indexOf(scope), html.indexOf("}", html.indexOf(scope)));
+    // Violet on violet (a seeded profile's problem): the text becomes white, the variable stays.
+    ok(await mutate("user.updateBackground", { type: "color", value: "#4c1d95" }, owner));
+    ok(await mutate("user.updateStyle", { primaryColor: "#6d28d9", accentColor: "#7c3aed" }, owner));
+    let rule = scopeRule((await page(`/@${owner.username}`)).html);
+    expect(rule).toContain("--vrss-primary:#6d28d9");
+    expect(rule).toContain("color:#ffffff");
+    // A readable pair is the owner's choice, kept.
+    ok(await mutate("user.updateBackground", { type: "color", value: "#fef3c7" }, owner));
+    ok(await mutate("user.updateStyle", { primaryColor: "#7c2d12" }, owner));
+    rule = scopeRule((await page(`/@${owner.username}`)).html);
+    expect(rule).toContain("color:#7c2d12");
+    // Pale text on a pale background: near-black.
+    ok(await mutate("user.updateStyle", { primaryColor: "#fde68a" }, owner));
+    rule = scopeRule((await page(`/@${owner.username}`)).html);
+    expect(rule).toContain("color:#1b1f29");
+  });
 });
 
 describe("embeds and URLs", () => {
@@ -281,5 +315,17 @@ describe("feed sections", () => {
     // The follower of the followers-only author sees their posts; anonymous visitors do not.
     expect(ok(await query("section.feed", { sectionId: sid }, viewer)).items.length).toBe(5);
     expect(ok(await query("section.feed", { sectionId: sid })).items.length).toBe(3);
+  });
+});
+
+describe("contrast", () => {
+  test("WCAG ratios of known pairs", () => {
+    expect(contrastRatio("#000000", "#ffffff")).toBeCloseTo(21, 5);
+    expect(contrastRatio("#fff", "#ffffff")).toBeCloseTo(1, 5);
+    expect(contrastRatio("#767676", "#ffffff")).toBeCloseTo(4.54, 2); // the classic AA grey
+    expect(contrastRatio("not a colour", "#ffffff")).toBe(1);
+    expect(readableOn("#000000", "#777777")).toBe("#777777"); // 4.69:1 on black
+    expect(readableOn("#ffffff", "#777777")).toBe("#1b1f29"); // 4.48:1 on white: not enough
+    expect(readableOn("#ffffff", "#777777", 3)).toBe("#777777");
   });
 });

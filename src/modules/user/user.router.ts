@@ -3,6 +3,7 @@ import { authedProcedure, router, viewerProcedure } from "../../trpc/init";
 import { deleteAccount } from "../auth/auth.service";
 import { clearedSessionCookie } from "../auth/cookies";
 import { CUSTOM_CSS_MAX_BYTES, sanitizeCustomCss } from "./custom-css";
+import { customCssOptions } from "./profile-scope";
 import { requireOwnMediaUrl } from "../media/media.service";
 import { getMe } from "./user.queries";
 import {
@@ -11,17 +12,12 @@ import {
 } from "./user.schema";
 import { emit } from "../events/events";
 import { getProfile, searchUsers, setProfileJson, updateProfileFields } from "./user.service";
-import type { MediaStore } from "../../lib/s3";
 import { deletedSchema } from "../common/common.output";
 import {
   backgroundSchema, layoutSchema, meSchema, musicSchema, publicProfileSchema, updateStyleOutput, userSearchPageSchema,
 } from "./user.output";
 
 /** Where profile CSS may load images from: our own media origin only. */
-function mediaOrigins(media: MediaStore): string[] {
-  return [`${media.publicBaseUrl}/`];
-}
-
 export const userRouter = router({
   get: viewerProcedure.input(getUserInput).output(publicProfileSchema).query(({ ctx, input }) =>
     getProfile(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.username)),
@@ -55,7 +51,7 @@ export const userRouter = router({
       if (Buffer.byteLength(customCSS, "utf8") > CUSTOM_CSS_MAX_BYTES) {
         throw new AppError("PAYLOAD_TOO_LARGE", "customCSS is larger than 20 KB", { field: "customCSS", appCode: "CSS_TOO_LARGE" });
       }
-      const result = sanitizeCustomCss(customCSS, { scopeClass: `vrss-profile-${ctx.session.userId}`, mediaOrigins: mediaOrigins(ctx.deps.media) });
+      const result = sanitizeCustomCss(customCSS, customCssOptions(ctx.session.userId, ctx.deps.media.publicBaseUrl));
       style = { ...style, customCSS: result.css };
       removed = result.removed;
     }
