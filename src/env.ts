@@ -118,6 +118,12 @@ const envSchema = z.object({
   /** Sessions live this long after their last use (sliding renewal). */
   SESSION_TTL_DAYS: z.coerce.number().min(1).max(365).default(30),
   /**
+   * How long a process keeps a resolved session in memory (src/modules/auth/session-cache.ts);
+   * 0 = every request reads its row. Revocations reach every process over pub/sub at once; this
+   * bounds staleness only when that fails. At most 5 minutes: the sliding renewal reads the row then anyway.
+   */
+  SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  /**
    * This app's public origin: links in mails, and the base of media served through /media.
    * Unset: http://localhost:<PORT>, so a dev server on another port stores URLs that reach it.
    */

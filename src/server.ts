@@ -15,6 +15,8 @@ import { createMailer } from "./lib/mail/mailer";
 import { createRateLimits } from "./lib/rate-limit";
 import { connectRedis } from "./lib/redis";
 import { createPubSub } from "./lib/pubsub";
+import { SessionCache } from "./modules/auth/session-cache";
+import { RENEW_AFTER_SECONDS } from "./modules/auth/session.service";
 import { openMediaStore, type MediaStore } from "./lib/s3";
 import { rewriteEmbeddedMediaUrls } from "./modules/media/media.urls";
 import { allJobs } from "./jobs";
@@ -145,6 +147,10 @@ export async function startServer(
     log.info({ replicas: replicas.map((r) => r.describe) }, "read replicas (DATABASE_READ_URL)");
   }
   const baseCache = createCache(redis, env.CACHE);
+  const pubsub = createPubSub(redis);
+  // Subscribes in the background; until its revocation channel is live it serves nothing.
+  const sessions = new SessionCache({ ttlMs: env.SESSION_CACHE_TTL_MS, pubsub, redis, log, renewAfterMs: RENEW_AFTER_SECONDS * 1000 });
+  sessions.start();
   const deps: AppDeps = {
     env,
     log,
@@ -155,12 +161,14 @@ export async function startServer(
     rateLimits: createRateLimits(env, redis),
     mailer: createMailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, nodeEnv: env.NODE_ENV }, log),
     media,
-    pubsub: createPubSub(redis),
+    pubsub,
+    sessions,
   };
   const app = createApp(deps, { draining: () => gate.draining });
   const jobs = env.RUN_JOBS && !readOnly ? startJobs(deps, allJobs) : null;
   ready = (req, srv) => app.fetch(req, { server: srv });
   const closeAll = async () => {
+    await deps.sessions.close();
     await deps.pubsub.close();
     await redis?.close();
     await deps.media.close();

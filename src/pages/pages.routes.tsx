@@ -16,7 +16,7 @@ import { PostPage, ProfilePage } from "./profile-page";
 async function viewerOf(deps: AppDeps, req: Request): Promise<Viewer | null> {
   const credential = readCredential(req);
   if (!credential?.token) return null;
-  const session = await resolveSession(deps.database.db, credential.token, deps.env.SESSION_TTL_DAYS);
+  const session = await resolveSession(deps.database.db, credential.token, deps.env.SESSION_TTL_DAYS, deps.sessions);
   return session ? { userId: session.userId, username: session.username } : null;
 }
 

@@ -8,6 +8,7 @@ import type { RateLimits } from "../lib/rate-limit";
 import type { PubSub } from "../lib/pubsub";
 import type { RedisHandle } from "../lib/redis";
 import type { MediaStore } from "../lib/s3";
+import type { SessionCache } from "../modules/auth/session-cache";
 
 /** Long-lived dependencies of one server process, built once in src/server.ts (or by a test). */
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   media: MediaStore;
   /** Cross-process events (Redis pub/sub, or in-process). */
   pubsub: PubSub;
+  /** Resolved sessions, dropped in every process over `pubsub` on revocation (session-cache.ts). */
+  sessions: SessionCache;
   /** Read replicas with read-your-writes (DATABASE_READ_URL), or null: everything on the primary. */
   reads: ReadRouting | null;
 }

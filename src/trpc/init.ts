@@ -89,8 +89,9 @@ const withSession = t.middleware(async ({ ctx, type, next }) => {
     if (credential.source === "cookie" && type === "mutation" && !isSameOriginRequest(ctx.req, ctx.deps.env)) {
       throw new AppError("FORBIDDEN", "Cross-site request refused", { appCode: "CSRF" });
     }
-    // Always on the primary: the row may be seconds old, and its sliding renewal is a write.
-    const resolved = await resolveSession(ctx.db, credential.token, ctx.deps.env.SESSION_TTL_DAYS);
+    // The session cache first; a miss reads the row on the primary (a replica's may be seconds old,
+    // and the sliding renewal is a write).
+    const resolved = await resolveSession(ctx.db, credential.token, ctx.deps.env.SESSION_TTL_DAYS, ctx.deps.sessions);
     if (resolved) session = { ...resolved, source: credential.source };
     else if (credential.source === "bearer") {
       throw new AppError("UNAUTHORIZED", "Session is invalid or expired", { appCode: "SESSION_INVALID" });

@@ -4,6 +4,7 @@
 // with a rotating X-Forwarded-For).
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createHash } from "node:crypto";
+import { setAccountStatus } from "../../src/modules/user/account-status";
 import type { RunningServer } from "../../src/server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { createSessionToken, createUser, createUserWithToken, TEST_PASSWORD } from "../helpers/factories";
@@ -307,7 +308,8 @@ describe("auth.login", () => {
   test("an existing session of a user who becomes suspended stops working", async () => {
     const user = await createUserWithToken(t.sql);
     expect(ok(await query("auth.me", undefined, user.token)).id).toBe(user.id);
-    await t.sql`UPDATE users SET status = 'suspended' WHERE id = ${user.id}`;
+    // The operator's path (it announces the revocation to the session cache, which holds this session now).
+    await setAccountStatus(s.deps.database.db, s.deps.cache, user.username, "suspended", s.deps.sessions);
     expectError(await query("auth.me", undefined, user.token), "UNAUTHORIZED", 401, "SESSION_INVALID");
   });
 });
@@ -359,6 +361,9 @@ describe("sessions: logout, logoutAll, me, revoked and expired tokens", () => {
     const user = await createUserWithToken(t.sql);
     expect(ok(await query("auth.me", undefined, user.token)).id).toBe(user.id);
     await t.sql`UPDATE sessions SET expires_at = NOW() - INTERVAL '1 second' WHERE token_hash = ${sha256(user.token)}`;
+    // Written by hand, so the cached entry from the call above must go: a real expiry cannot come
+    // while one is cached (entries are re-read 5 minutes after renewal, sessions last days).
+    s.deps.sessions.clear();
     expectError(await query("auth.me", undefined, user.token), "UNAUTHORIZED", 401, "SESSION_INVALID");
     expectError(await mutate("user.updateProfile", { bio: "x" }, user.token), "UNAUTHORIZED", 401);
     // Expired stays expired: a refused request does not renew it.

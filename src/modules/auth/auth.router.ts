@@ -28,12 +28,15 @@ export const authRouter = router({
 
   logout: authedProcedure.output(okSchema).mutation(async ({ ctx }) => {
     await revokeSession(ctx.db, ctx.session.sessionId);
+    // Announced to every process before we answer: the very next request with this token is refused.
+    await ctx.deps.sessions.revoked({ sessionId: ctx.session.sessionId });
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
     return { ok: true as const };
   }),
 
   logoutAll: authedProcedure.output(revokedSchema).mutation(async ({ ctx }) => {
     const revoked = await revokeUserSessions(ctx.db, ctx.session.userId);
+    await ctx.deps.sessions.revoked({ userId: ctx.session.userId });
     ctx.resHeaders.append("Set-Cookie", clearedSessionCookie(ctx.deps.env));
     return { revokedSessions: revoked };
   }),

@@ -1,4 +1,6 @@
-// Registration, login, password changes, email verification and password reset.
+// Registration, login, password changes, email verification and password reset. Whatever revokes
+// sessions announces it after the commit (deps.sessions.revoked), before answering: every process's
+// session cache drops them.
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
 import { one } from "../../db/query";
@@ -98,7 +100,7 @@ export async function changePassword(
   await deps.rateLimits.consume("loginByAccount", `user:${session.userId}`);
   await requirePassword(deps.database.db, session.userId, input.currentPassword);
   const hash = await hashPassword(input.newPassword);
-  return transaction(deps.database.db, async (tx) => {
+  const result = await transaction(deps.database.db, async (tx) => {
     await tx.execute(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${session.userId}`);
     // Reset links issued before the change (someone who read the mailbox, or an old request) must
     // not reset the new password. Verification links stay valid: they grant no access. Every
@@ -107,6 +109,9 @@ export async function changePassword(
                          WHERE user_id = ${session.userId} AND purpose = 'reset_password' AND used_at IS NULL`);
     return { revokedSessions: await revokeUserSessions(tx, session.userId, session.sessionId) };
   });
+  // After the commit, by user: this session's entry goes too, and is simply read again.
+  await deps.sessions.revoked({ userId: session.userId });
+  return result;
 }
 
 /** Marks a token used if it is live; returns its user. Single use even under concurrency. */
@@ -161,14 +166,16 @@ export async function requestPasswordReset(deps: AppDeps, email: string, meta: C
 
 export async function resetPassword(deps: AppDeps, input: { token: string; newPassword: string }): Promise<{ ok: true }> {
   const hash = await hashPassword(input.newPassword);
-  await transaction(deps.database.db, async (tx) => {
+  const userId = await transaction(deps.database.db, async (tx) => {
     const userId = await consumeToken(tx, input.token, "reset_password");
     await tx.execute(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${userId}`);
     // Other reset links still sitting in the mailbox must not reset the new password again.
     await tx.execute(sql`UPDATE auth_tokens SET used_at = NOW()
                          WHERE user_id = ${userId} AND purpose = 'reset_password' AND used_at IS NULL`);
     await revokeUserSessions(tx, userId);
+    return userId;
   });
+  await deps.sessions.revoked({ userId });
   return { ok: true };
 }
 
@@ -180,5 +187,6 @@ export async function deleteAccount(deps: AppDeps, userId: string, password: str
     await tx.execute(sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${userId}`);
     await revokeUserSessions(tx, userId);
   });
+  await deps.sessions.revoked({ userId });
   return { deleted: true };
 }
