@@ -11,6 +11,8 @@ import { createApp } from "./app";
 import type { Logger } from "./lib/logger";
 import type { AppDeps } from "./trpc/context";
 import { createCache } from "./lib/cache";
+import { attachTimelines, MemoryTimelineStore } from "./modules/feed/timeline-store";
+import { RedisTimelineStore } from "./modules/feed/timeline-store.redis";
 import { createMailer } from "./lib/mail/mailer";
 import { createRateLimits } from "./lib/rate-limit";
 import { connectRedis } from "./lib/redis";
@@ -164,6 +166,8 @@ export async function startServer(
     pubsub,
     sessions,
   };
+  // Materialized home timelines go with the cache (CACHE=off reads every timeline with the engine).
+  if (env.CACHE === "on") attachTimelines(deps.cache, redis ? new RedisTimelineStore(redis) : new MemoryTimelineStore());
   const app = createApp(deps, { draining: () => gate.draining });
   const jobs = env.RUN_JOBS && !readOnly ? startJobs(deps, allJobs) : null;
   ready = (req, srv) => app.fetch(req, { server: srv });

@@ -11,8 +11,8 @@ export const publishScheduledJob: Job = {
   name: "publish-scheduled-posts",
   everyMs: 2_000,
   run: async (deps) => ({
-    published: await publishDueScheduledPosts(deps.database.db, 200, async (authorIds) => {
-      await emit({ db: deps.database.db, cache: deps.cache }, ...authorIds.map((authorId) => ({ type: "post.published" as const, authorId })));
+    published: await publishDueScheduledPosts(deps.database.db, 200, async (posts) => {
+      await emit({ db: deps.database.db, cache: deps.cache }, ...posts.map((p) => ({ type: "post.published" as const, authorId: p.userId, postId: p.id })));
     }),
   }),
 };

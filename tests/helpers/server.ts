@@ -84,7 +84,7 @@ export async function startTestServer(
   const env = testEnv({ ...(opts.store === "s3" ? realS3Env() : {}), ...overrides });
   // Ports are random: media served by the app itself (GET /media) gets this server's own URL as
   // its base, unless the test names a PUBLIC_APP_URL.
-  const server = await startServer(env, opts.log ?? logger.child({}, { level: "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
+  const server = await startServer(env, opts.log ?? logger.child({}, { level: process.env.TEST_LOG ?? "silent" }), { database, s3Dir, appUrl: overrides.PUBLIC_APP_URL ? undefined : "listening" });
   // Its Redis keys go with it: once the last server of this process using its prefix has stopped
   // (tests may share one between two servers), every key under it is deleted.
   const target = env.REDIS_CLUSTER_NODES.length ? env.REDIS_CLUSTER_NODES : env.REDIS_URL;

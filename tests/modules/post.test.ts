@@ -155,6 +155,19 @@ describe("post.create: the nine types", () => {
 });
 
 // ───────────────────────────────────────────────────────────────────────────────────────────────
+describe("only active accounts post", () => {
+  test("suspended out of band (plain SQL) while the session is still cached: 401 SESSION_INVALID, nothing stored", async () => {
+    const a = await user();
+    ok(await mutate(a, "post.create", { type: "text_short", content: "while active" })); // the session is now cached
+    await ctx.t.sql`UPDATE users SET status = 'suspended' WHERE id = ${a.id}`;
+    const res = await mutate(a, "post.create", { type: "text_short", content: "while suspended" });
+    expect(res.status).toBe(401);
+    expect(res.body.error.data.appCode).toBe("SESSION_INVALID");
+    const [n] = await ctx.t.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM posts WHERE user_id = ${a.id}`;
+    expect(n!.n).toBe(1);
+  });
+});
+
 describe("drafts, scheduling, publish", () => {
   test("a draft has no published_at, is its author's alone, and publish makes it public once", async () => {
     const author = await user();

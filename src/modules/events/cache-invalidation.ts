@@ -3,6 +3,8 @@
 //   discover  feed.discover, shared: post ids, 5 min, no version (popularity may lag by its TTL)
 //   feedexec  feed.execute, per feed and viewer: post ids, version `feed:<id>`, 60 s
 //   profile   user.get & co, per username: the profile row, deleted on change, 5 min
+//   timelines materialized home timelines (feed.fanout.ts): fan-out of new posts and reposts,
+//             inboxes dropped when whose items they hold changes (rebuilt on the next read)
 // Cached entries hold ids only: every read hydrates them under the visibility policy — the post
 // *and*, for a repost, the reposter (active, no block, content visible, not muted) — and profile
 // reads check the account's status and blocks fresh. So removals (delete, block, suspension, a
@@ -15,6 +17,8 @@ import { feedVersionKey } from "../feed/feed.service";
 import { homeVersionKey } from "../feed/feed.home";
 import { profileCacheKey } from "../user/user.service";
 import type { DomainEvent, DomainEventType, EventDeps } from "./events";
+import { dropFollowerInboxes, dropInboxes, fanOutPost, fanOutRepost, removePost } from "../feed/feed.fanout";
+import { timelinesOf, type TimelineStore } from "../feed/timeline-store";
 
 type Effect = (deps: EventDeps) => Promise<void>;
 
@@ -33,6 +37,12 @@ const profileOf = (username: string): Effect => async ({ cache }) => {
   await cache.del(profileCacheKey(username));
 };
 
+/** A materialized-timeline effect (feed.fanout.ts); nothing when the deployment has no store. */
+const timelines = (effect: (store: TimelineStore, deps: EventDeps) => Promise<void>): Effect => async (deps) => {
+  const store = timelinesOf(deps.cache);
+  if (store) await effect(store, deps);
+};
+
 const all = (...effects: Effect[]): Effect => async (deps) => {
   for (const effect of effects) await effect(deps);
 };
@@ -41,20 +51,31 @@ const nothing: Effect = async () => {};
 
 /** Exhaustive: a new event type does not compile until it says what it invalidates (maybe nothing). */
 const MAP: { [T in DomainEventType]: (event: Extract<DomainEvent, { type: T }>) => Effect } = {
-  "post.published": (e) => homesOfFollowers(e.authorId),
+  "post.published": (e) => all(
+    homesOfFollowers(e.authorId),
+    timelines((store, { db }) => (e.postId ? fanOutPost(db, store, e.authorId, e.postId) : dropFollowerInboxes(db, store, e.authorId))),
+  ),
   // Hydration drops the post everywhere; the bump keeps the author's and followers' pages full.
-  "post.deleted": (e) => homesOfFollowers(e.authorId),
-  "repost.created": (e) => homesOfFollowers(e.userId),
+  "post.deleted": (e) => all(homesOfFollowers(e.authorId), timelines((store, { db }) => removePost(db, store, e.authorId, e.postId))),
+  "repost.created": (e) => all(homesOfFollowers(e.userId), timelines((store, { db }) => fanOutRepost(db, store, e.userId, e.postId))),
+  // The repost row is gone: every read skips its entry (no repost row, no item).
   "repost.removed": (e) => homesOfFollowers(e.userId),
-  "follow.started": (e) => homesOf(e.followerId),
-  "follow.ended": (e) => homesOf(e.followerId),
+  // Whose items an inbox holds changed: rebuilt on the next read (with the engine's eligibility).
+  "follow.started": (e) => all(homesOf(e.followerId), timelines((store) => dropInboxes(store, e.followerId))),
+  "follow.ended": (e) => all(homesOf(e.followerId), timelines((store) => dropInboxes(store, e.followerId))),
   // A pending request shows nothing anywhere: no cached read depends on it.
   "follow.requestChanged": () => nothing,
-  "block.changed": (e) => homesOf(e.blockerId, e.blockedId),
-  "mute.changed": (e) => homesOf(e.muterId),
+  "block.changed": (e) => all(homesOf(e.blockerId, e.blockedId), timelines((store) => dropInboxes(store, e.blockerId, e.blockedId))),
+  "mute.changed": (e) => all(homesOf(e.muterId), timelines((store) => dropInboxes(store, e.muterId))),
   "profile.updated": (e) => profileOf(e.username),
+  // Reads check content visibility on every item: nothing in the sets changes.
   "profile.visibilityChanged": (e) => all(profileOf(e.username), homesOfFollowers(e.userId)),
-  "account.statusChanged": (e) => all(profileOf(e.username), homesOfFollowers(e.userId)),
+  // Inboxes rebuilt while the account was inactive lack its items (and hold them after a suspension).
+  "account.statusChanged": (e) => all(
+    profileOf(e.username),
+    homesOfFollowers(e.userId),
+    timelines((store, { db }) => dropFollowerInboxes(db, store, e.userId)),
+  ),
   "feed.changed": (e) => async ({ cache }) => void (await cache.bump(feedVersionKey(e.feedId))),
   // list.posts is not cached (a list timeline is read live); feeds do not filter by list.
   "list.changed": () => nothing,

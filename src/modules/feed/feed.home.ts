@@ -11,7 +11,9 @@ import type { Cache } from "../../lib/cache";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
 import { fetchVisiblePosts } from "../post/post.queries";
 import { accountVisibleSql, profileContentVisibleSql } from "../visibility/visibility";
+import { inboxHome } from "./feed.inbox";
 import { authorTimeline, homeAuthorsSql, postItem, type TimelineItem } from "./feed.timeline";
+import { timelinesOf } from "./timeline-store";
 
 const HOME_TTL_SECONDS = 60;
 const DISCOVER_TTL_SECONDS = 300;
@@ -25,6 +27,10 @@ interface CachedHomePage {
 }
 
 export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
+  // Materialized timelines (feed.inbox.ts) when the deployment has a store; the engine serves what
+  // they cannot prove (deep pages, a store outage).
+  const store = timelinesOf(cache);
+  if (store) return (await inboxHome(db, store, viewerId, input)) ?? authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
   const version = await cache.version(homeVersionKey(viewerId));
   // v2: refs only (v1 entries held whole post views); a v1 entry is simply never read again.
   const key = `homepage:v2:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;

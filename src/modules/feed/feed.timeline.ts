@@ -38,7 +38,7 @@ interface CandidateRow {
  * one small set (hashed NOT IN), not a probe per followed account: at 5,000 follows that is the
  * difference between ~15,000 index lookups and four index range scans.
  */
-function eligibleAuthorsSql(viewerId: string | null, authors: SQL): SQL {
+export function eligibleAuthorsSql(viewerId: string | null, authors: SQL): SQL {
   const inactive = sql`a.id NOT IN (SELECT id FROM users WHERE status <> 'active')`;
   if (!viewerId) return sql`SELECT a.id FROM (${authors}) a(id) WHERE ${inactive}`;
   return sql`SELECT a.id FROM (${authors}) a(id)

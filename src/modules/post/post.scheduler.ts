@@ -9,8 +9,8 @@ import { notifyMentions } from "./post-content";
 export async function publishDueScheduledPosts(
   db: Db,
   batch = 200,
-  /** Called after commit with the authors whose posts went live (e.g. to refresh timelines). */
-  onPublished?: (authorIds: string[]) => Promise<void>,
+  /** Called after commit with the posts that went live (to fan them out to timelines). */
+  onPublished?: (posts: { id: string; userId: string }[]) => Promise<void>,
 ): Promise<number> {
   const published = await db.transaction(async (tx) => {
     const published = await many<{ id: string; user_id: string; content: string | null }>(tx, sql`
@@ -25,6 +25,6 @@ export async function publishDueScheduledPosts(
     for (const post of published) await notifyMentions(tx, { id: post.id, userId: post.user_id, content: post.content });
     return published;
   });
-  if (onPublished && published.length) await onPublished([...new Set(published.map((p) => p.user_id))]);
+  if (onPublished && published.length) await onPublished(published.map((p) => ({ id: p.id, userId: p.user_id })));
   return published.length;
 }

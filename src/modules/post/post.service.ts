@@ -109,12 +109,16 @@ export async function createPost(
     throw new AppError("BAD_REQUEST", `A ${input.type} post needs media`, { field: "uploadIds" });
   }
   const postId = await transaction(db, async (tx) => {
+    // Only an active account writes: a session may be cached for SESSION_CACHE_TTL_MS after a
+    // status change made outside the app (plain SQL), and no post may commit for it meanwhile.
     const row = await one<{ id: string }>(tx, sql`
       INSERT INTO posts (user_id, type, status, title, content, published_at, scheduled_for)
-      VALUES (${authorId}, ${input.type}, ${input.status}, ${input.title ?? null}, ${input.content ?? null},
-              ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor})
+      SELECT ${authorId}, ${input.type}, ${input.status}, ${input.title ?? null}, ${input.content ?? null},
+             ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor}::timestamptz
+      FROM users WHERE id = ${authorId} AND status = 'active'
       RETURNING id`);
-    const id = row!.id;
+    if (!row) throw new AppError("UNAUTHORIZED", "Session is invalid or expired", { appCode: "SESSION_INVALID" });
+    const id = row.id;
     await attachMedia(tx, authorId, id, input.type, input.uploadIds ?? []);
     // Attaching moved the uploads' bytes into storage_usage: a threshold may have been crossed.
     if (input.uploadIds?.length) await checkStorageWarnings(tx, authorId);
