@@ -5,6 +5,8 @@ import type { Db } from "../db/client";
 import { many } from "../db/query";
 import { emit } from "../modules/events/events";
 import { publishDueScheduledPosts } from "../modules/post/post.scheduler";
+import { fanOutOrphans } from "../modules/feed/feed.fanout";
+import { timelinesOf } from "../modules/feed/timeline-store";
 import type { Job } from "./runner";
 
 export const publishScheduledJob: Job = {
@@ -15,6 +17,13 @@ export const publishScheduledJob: Job = {
       await emit({ db: deps.database.db, cache: deps.cache }, ...posts.map((p) => ({ type: "post.published" as const, authorId: p.userId, postId: p.id })));
     }),
   }),
+};
+
+/** Fan-out the requests did not finish (timeline_fanout rows their process left, drizzle/0058). */
+export const timelineFanoutJob: Job = {
+  name: "timeline-fanout",
+  everyMs: 2_000,
+  run: async (deps) => ({ fannedOut: await fanOutOrphans(deps.database.db, timelinesOf(deps.cache)) }),
 };
 
 export async function purgeSoftDeletedContent(db: Db): Promise<{ posts: number; comments: number }> {

@@ -1,5 +1,5 @@
 import { deliverMailJob, purgeAuthLeftoversJob, purgeDeletedAccountsJob } from "./account-jobs";
-import { publishScheduledJob, purgeSoftDeletedJob, reconcileCountersJob } from "./content-jobs";
+import { publishScheduledJob, purgeSoftDeletedJob, reconcileCountersJob, timelineFanoutJob } from "./content-jobs";
 import { expireReservationsJob, orphanedMediaJob } from "./media-jobs";
 import type { Job } from "./runner";
 import { expireGracePeriodsJob, reconcileStorageJob } from "./storage-jobs";
@@ -7,6 +7,7 @@ import { expireGracePeriodsJob, reconcileStorageJob } from "./storage-jobs";
 /** Every background job the server runs (when RUN_JOBS is on). */
 export const allJobs: Job[] = [
   publishScheduledJob,
+  timelineFanoutJob,
   deliverMailJob,
   purgeDeletedAccountsJob,
   purgeAuthLeftoversJob,

@@ -721,6 +721,13 @@ check("job_schedule", "job_schedule_counts_positive",
   [insertJob({ runs: 0, failures: 0 }), insertJob({ runs: 7, failures: 2 })],
   [insertJob({ runs: -1 }), insertJob({ failures: -1 })]);
 
+fk("timeline_large_authors", "timeline_large_authors_user_id_fkey",
+  [() => sql`INSERT INTO timeline_large_authors (user_id) VALUES (${fx.a.id}) ON CONFLICT DO NOTHING`],
+  [() => sql`INSERT INTO timeline_large_authors (user_id) VALUES (${NOPE})`]);
+check("timeline_fanout", "timeline_fanout_kind_valid",
+  [0, 1].map((kind) => () => sql`INSERT INTO timeline_fanout (kind, item_id, author_id) VALUES (${kind}, 1, 1)`),
+  [2, -1].map((kind) => () => sql`INSERT INTO timeline_fanout (kind, item_id, author_id) VALUES (${kind}, 1, 1)`));
+
 // ---------------------------------------------------------------------------------------------
 // the tests
 

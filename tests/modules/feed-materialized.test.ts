@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { authorTimeline, homeAuthorsSql } from "../../src/modules/feed/feed.timeline";
+import { fanOutOrphans } from "../../src/modules/feed/feed.fanout";
 import { inboxStats } from "../../src/modules/feed/feed.inbox";
 import { inboxOwner, timelineTuning, timelinesOf } from "../../src/modules/feed/timeline-store";
 import { setAccountStatus } from "../../src/modules/user/account-status";
@@ -218,6 +219,31 @@ function suite(name: string, overrides: Record<string, string>) {
         expect(engine.length).toBe(2);
         expect({ name, pages: await walkApi(viewer, 1) }).toEqual({ name, pages: engine });
       }
+    });
+
+    test("an item whose request died before its fan-out is fanned out by the timeline-fanout job", async () => {
+      const sql = ctx.t.sql;
+      const viewer = await createUserWithToken(sql);
+      const author = await createUserWithToken(sql);
+      ok(await m(viewer, "social.follow", { userId: author.id }));
+      expect(await walkApi(viewer, 20)).toEqual([]);
+      // Committed, but no event ran (as if the process died right after COMMIT): only the queue has it.
+      const [row] = await sql<{ id: string }[]>`
+        INSERT INTO posts (user_id, type, status, content, published_at) VALUES (${author.id}, 'text_short', 'published', 'orphan', NOW()) RETURNING id`;
+      const [queued] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM timeline_fanout WHERE kind = 0 AND item_id = ${row!.id}`;
+      expect(queued!.n).toBe(1);
+      expect(await walkApi(viewer, 20)).toEqual([]);
+      // Too young for the job (its request may still be fanning it out); then old enough.
+      expect(await fanOutOrphans(ctx.s.deps.database.db, timelinesOf(ctx.s.deps.cache))).toBe(0);
+      await sql`UPDATE timeline_fanout SET enqueued_at = NOW() - INTERVAL '1 minute' WHERE item_id = ${row!.id}`;
+      expect(await fanOutOrphans(ctx.s.deps.database.db, timelinesOf(ctx.s.deps.cache))).toBe(1);
+      expect(await walkApi(viewer, 20)).toEqual([`p${row!.id}`]);
+      const [left] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM timeline_fanout WHERE item_id = ${row!.id}`;
+      expect(left!.n).toBe(0);
+      // A post through the API leaves no queue row behind: its request fanned it out.
+      const api = ok(await m(author, "post.create", { type: "text_short", content: "api" })).id;
+      const [apiLeft] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM timeline_fanout WHERE item_id = ${api}`;
+      expect(apiLeft!.n).toBe(0);
     });
 
     test("an author who becomes large is merged in at read time, for inboxes built before and after", async () => {

@@ -10,3 +10,4 @@ export * from "./feeds";
 export * from "./messaging";
 export * from "./storage";
 export * from "./jobs";
+export * from "./timelines";

@@ -55,20 +55,53 @@ async function fanOut(db: DbOrTx, store: TimelineStore, authorId: string, entry:
   await store.add([authorId, ...followers].map(inboxOwner), [entry]);
 }
 
+/** The set entry of a queued item, while it is still one a timeline may show. */
+async function itemEntry(db: DbOrTx, kind: 0 | 1, itemId: string): Promise<{ authorId: string; entry: TimelineEntry } | null> {
+  const row = await one<ItemRow>(db, kind === 0
+    ? sql`SELECT 0 AS kind, p.id::text AS item_id, p.id::text AS post_id, p.user_id::text AS actor_id, ${MICROS(sql`p.published_at`)} AS score
+          FROM posts p WHERE p.id = ${itemId} AND p.status = 'published' AND p.deleted_at IS NULL`
+    : sql`SELECT 1 AS kind, r.id::text AS item_id, r.post_id::text AS post_id, r.user_id::text AS actor_id, ${MICROS(sql`r.created_at`)} AS score
+          FROM reposts r WHERE r.id = ${itemId}`);
+  return row ? { authorId: row.actor_id, entry: toEntry(row) } : null;
+}
+
+/**
+ * Fans one queued item out (timeline_fanout, 0058: the write's own transaction queued it) and
+ * removes it from the queue. Idempotent: the job may run it again for a row a dying process left.
+ */
+async function fanOutQueued(db: DbOrTx, store: TimelineStore, kind: 0 | 1, itemId: string): Promise<void> {
+  const item = await itemEntry(db, kind, itemId);
+  if (item) await fanOut(db, store, item.authorId, item.entry);
+  await db.execute(sql`DELETE FROM timeline_fanout WHERE kind = ${kind} AND item_id = ${itemId}`);
+}
+
 /** post.published: the post joins its author's and followers' timelines. */
-export async function fanOutPost(db: DbOrTx, store: TimelineStore, authorId: string, postId: string): Promise<void> {
-  const row = await one<ItemRow>(db, sql`
-    SELECT 0 AS kind, p.id::text AS item_id, p.id::text AS post_id, p.user_id::text AS actor_id, ${MICROS(sql`p.published_at`)} AS score
-    FROM posts p WHERE p.id = ${postId} AND p.user_id = ${authorId} AND p.status = 'published' AND p.deleted_at IS NULL`);
-  if (row) await fanOut(db, store, authorId, toEntry(row));
+export async function fanOutPost(db: DbOrTx, store: TimelineStore, _authorId: string, postId: string): Promise<void> {
+  await fanOutQueued(db, store, 0, postId);
 }
 
 /** repost.created: the repost joins the reposter's and their followers' timelines. */
 export async function fanOutRepost(db: DbOrTx, store: TimelineStore, userId: string, postId: string): Promise<void> {
-  const row = await one<ItemRow>(db, sql`
-    SELECT 1 AS kind, r.id::text AS item_id, r.post_id::text AS post_id, r.user_id::text AS actor_id, ${MICROS(sql`r.created_at`)} AS score
-    FROM reposts r WHERE r.user_id = ${userId} AND r.post_id = ${postId}`);
-  if (row) await fanOut(db, store, userId, toEntry(row));
+  const repost = await one<{ id: string }>(db, sql`SELECT id::text AS id FROM reposts WHERE user_id = ${userId} AND post_id = ${postId}`);
+  if (repost) await fanOutQueued(db, store, 1, repost.id);
+}
+
+/** Queue rows older than this were not fanned out by their request (its process died): the job's. */
+export const FANOUT_ORPHAN_AFTER_MS = 5_000;
+
+/**
+ * The timeline-fanout job: items whose request did not fan them out. Without a store (CACHE=off)
+ * there is nothing to fan out to, and the queue is just emptied.
+ */
+export async function fanOutOrphans(db: DbOrTx, store: TimelineStore | null, batch = 500): Promise<number> {
+  const rows = await many<{ kind: 0 | 1; item_id: string }>(db, sql`
+    SELECT kind, item_id::text AS item_id FROM timeline_fanout
+    WHERE enqueued_at < NOW() - make_interval(secs => ${FANOUT_ORPHAN_AFTER_MS / 1000}) ORDER BY id LIMIT ${batch}`);
+  for (const row of rows) {
+    if (store) await fanOutQueued(db, store, row.kind, row.item_id);
+    else await db.execute(sql`DELETE FROM timeline_fanout WHERE kind = ${row.kind} AND item_id = ${row.item_id}`);
+  }
+  return rows.length;
 }
 
 /** post.deleted: out of the sets it was fanned out to (reads would skip it anyway; this keeps pages full). */
