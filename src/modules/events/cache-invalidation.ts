@@ -1,37 +1,22 @@
 // The one map from domain events to the cache entries they make stale. Every cached read is here:
-//   home      feed.home, per viewer: item refs (posts and reposts), version `home:<viewer>`, 60 s
+//   timelines feed.home's materialized inboxes and outboxes (feed.fanout.ts): new posts and reposts
+//             fanned out, inboxes dropped when whose items they hold changes (rebuilt on next read)
 //   discover  feed.discover, shared: post ids, 5 min, no version (popularity may lag by its TTL)
 //   feedexec  feed.execute, per feed and viewer: post ids, version `feed:<id>`, 60 s
 //   profile   user.get & co, per username: the profile row, deleted on change, 5 min
-//   timelines materialized home timelines (feed.fanout.ts): fan-out of new posts and reposts,
-//             inboxes dropped when whose items they hold changes (rebuilt on the next read)
 // Cached entries hold ids only: every read hydrates them under the visibility policy — the post
 // *and*, for a repost, the reposter (active, no block, content visible, not muted) — and profile
 // reads check the account's status and blocks fresh. So removals (delete, block, suspension, a
 // profile turning private) vanish at once even without an event; the events below make additions
 // (a new post, a follow) show at once and keep cached pages from shrinking to nothing.
 // tests/modules/cache-invalidation.test.ts checks every event against every cached read.
-import { sql } from "drizzle-orm";
-import { many } from "../../db/query";
 import { feedVersionKey } from "../feed/feed.service";
-import { homeVersionKey } from "../feed/feed.home";
 import { profileCacheKey } from "../user/user.service";
 import type { DomainEvent, DomainEventType, EventDeps } from "./events";
 import { dropFollowerInboxes, dropInboxes, fanOutPost, fanOutRepost, removePost } from "../feed/feed.fanout";
 import { timelinesOf, type TimelineStore } from "../feed/timeline-store";
 
 type Effect = (deps: EventDeps) => Promise<void>;
-
-/** The home timelines of `userIds` re-read on their next request. */
-const homesOf = (...userIds: string[]): Effect => async ({ cache }) => {
-  await cache.bumpMany(userIds.map(homeVersionKey));
-};
-
-/** The author's and every follower's home timeline (their new post or repost joins them). */
-const homesOfFollowers = (authorId: string): Effect => async ({ db, cache }) => {
-  const followers = await many<{ id: string }>(db, sql`SELECT follower_id AS id FROM user_follows WHERE following_id = ${authorId}`);
-  await cache.bumpMany([homeVersionKey(authorId), ...followers.map((f) => homeVersionKey(f.id))]);
-};
 
 const profileOf = (username: string): Effect => async ({ cache }) => {
   await cache.del(profileCacheKey(username));
@@ -51,31 +36,25 @@ const nothing: Effect = async () => {};
 
 /** Exhaustive: a new event type does not compile until it says what it invalidates (maybe nothing). */
 const MAP: { [T in DomainEventType]: (event: Extract<DomainEvent, { type: T }>) => Effect } = {
-  "post.published": (e) => all(
-    homesOfFollowers(e.authorId),
+  "post.published": (e) =>
     timelines((store, { db }) => (e.postId ? fanOutPost(db, store, e.authorId, e.postId) : dropFollowerInboxes(db, store, e.authorId))),
-  ),
-  // Hydration drops the post everywhere; the bump keeps the author's and followers' pages full.
-  "post.deleted": (e) => all(homesOfFollowers(e.authorId), timelines((store, { db }) => removePost(db, store, e.authorId, e.postId))),
-  "repost.created": (e) => all(homesOfFollowers(e.userId), timelines((store, { db }) => fanOutRepost(db, store, e.userId, e.postId))),
-  // The repost row is gone: every read skips its entry (no repost row, no item).
-  "repost.removed": (e) => homesOfFollowers(e.userId),
+  // Reads skip it anyway (not visible); removing it keeps the sets' pages full.
+  "post.deleted": (e) => timelines((store, { db }) => removePost(db, store, e.authorId, e.postId)),
+  "repost.created": (e) => timelines((store, { db }) => fanOutRepost(db, store, e.userId, e.postId)),
+  // The repost row is gone: every read skips its entry.
+  "repost.removed": () => nothing,
   // Whose items an inbox holds changed: rebuilt on the next read (with the engine's eligibility).
-  "follow.started": (e) => all(homesOf(e.followerId), timelines((store) => dropInboxes(store, e.followerId))),
-  "follow.ended": (e) => all(homesOf(e.followerId), timelines((store) => dropInboxes(store, e.followerId))),
+  "follow.started": (e) => timelines((store) => dropInboxes(store, e.followerId)),
+  "follow.ended": (e) => timelines((store) => dropInboxes(store, e.followerId)),
   // A pending request shows nothing anywhere: no cached read depends on it.
   "follow.requestChanged": () => nothing,
-  "block.changed": (e) => all(homesOf(e.blockerId, e.blockedId), timelines((store) => dropInboxes(store, e.blockerId, e.blockedId))),
-  "mute.changed": (e) => all(homesOf(e.muterId), timelines((store) => dropInboxes(store, e.muterId))),
+  "block.changed": (e) => timelines((store) => dropInboxes(store, e.blockerId, e.blockedId)),
+  "mute.changed": (e) => timelines((store) => dropInboxes(store, e.muterId)),
   "profile.updated": (e) => profileOf(e.username),
   // Reads check content visibility on every item: nothing in the sets changes.
-  "profile.visibilityChanged": (e) => all(profileOf(e.username), homesOfFollowers(e.userId)),
+  "profile.visibilityChanged": (e) => profileOf(e.username),
   // Inboxes rebuilt while the account was inactive lack its items (and hold them after a suspension).
-  "account.statusChanged": (e) => all(
-    profileOf(e.username),
-    homesOfFollowers(e.userId),
-    timelines((store, { db }) => dropFollowerInboxes(db, store, e.userId)),
-  ),
+  "account.statusChanged": (e) => all(profileOf(e.username), timelines((store, { db }) => dropFollowerInboxes(db, store, e.userId))),
   "feed.changed": (e) => async ({ cache }) => void (await cache.bump(feedVersionKey(e.feedId))),
   // list.posts is not cached (a list timeline is read live); feeds do not filter by list.
   "list.changed": () => nothing,

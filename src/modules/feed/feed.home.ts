@@ -1,9 +1,7 @@
-// feed.home and feed.discover, cached per the spec (home 1 minute, popular 5 minutes). Both answer
-// timeline items (feed.timeline.ts). Only candidate ids (home: item refs) are cached; posts — and
-// reposters — are hydrated fresh under the visibility policy on every read, so a deletion, block,
-// suspension or privacy change shows at once. Additions (a followed account posts, the viewer
-// follows someone) bump the viewer's home version through domain events
-// (src/modules/events/cache-invalidation.ts), so a new post shows on the next read.
+// feed.home (materialized timelines, feed.inbox.ts, with the engine behind them) and feed.discover
+// (cached 5 minutes, per the spec). Both answer timeline items (feed.timeline.ts). Discover caches
+// candidate ids only; posts are hydrated fresh under the visibility policy on every read, so a
+// deletion, block, suspension or privacy change shows at once.
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client";
 import { many } from "../../db/query";
@@ -15,57 +13,16 @@ import { inboxHome } from "./feed.inbox";
 import { authorTimeline, homeAuthorsSql, postItem, type TimelineItem } from "./feed.timeline";
 import { timelinesOf } from "./timeline-store";
 
-const HOME_TTL_SECONDS = 60;
 const DISCOVER_TTL_SECONDS = 300;
-/** The version of a viewer's cached home pages (bumped by cache-invalidation.ts). */
-export const homeVersionKey = (userId: string) => `home:${userId}`;
 
-/** A cached home page: the items without their posts (hydrated fresh on every read). */
-interface CachedHomePage {
-  refs: { id: string; kind: TimelineItem["kind"]; postId: string; repost: TimelineItem["repost"] }[];
-  nextCursor: string | null;
-}
-
+/**
+ * feed.home: the materialized timeline (feed.inbox.ts) where the deployment has one (the cache is
+ * on); the engine for what the sets cannot prove (deep pages, a store outage) and with CACHE=off.
+ */
 export async function homeFeed(db: Db, cache: Cache, viewerId: string, input: { cursor?: string; limit: number }): Promise<Page<TimelineItem>> {
-  // Materialized timelines (feed.inbox.ts) when the deployment has a store; the engine serves what
-  // they cannot prove (deep pages, a store outage).
   const store = timelinesOf(cache);
-  if (store) return (await inboxHome(db, store, viewerId, input)) ?? authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
-  const version = await cache.version(homeVersionKey(viewerId));
-  // v2: refs only (v1 entries held whole post views); a v1 entry is simply never read again.
-  const key = `homepage:v2:${viewerId}:${version}:${input.limit}:${input.cursor ?? ""}`;
-  const cached = await cache.get<CachedHomePage>(key);
-  if (cached) {
-    // Re-hydrate: fresh counts, flags and visibility for the cached item list — the post under the
-    // policy, and a repost only while it exists and its reposter is still someone this viewer may
-    // see (active, no block either way, content visible, not muted), exactly as on a fresh read.
-    const fresh = new Map((await fetchVisiblePosts(db, viewerId, [...new Set(cached.refs.map((r) => r.postId))])).map((p) => [p.id, p]));
-    const repostIds = cached.refs.flatMap((ref) => (ref.repost ? [ref.repost.id] : []));
-    const liveReposts = new Set(repostIds.length ? await visibleRepostIds(db, viewerId, repostIds) : []);
-    const items = cached.refs.flatMap((ref): TimelineItem[] => {
-      const post = fresh.get(ref.postId);
-      return post && (!ref.repost || liveReposts.has(ref.repost.id)) ? [{ id: ref.id, kind: ref.kind, post, repost: ref.repost }] : [];
-    });
-    return { items, nextCursor: cached.nextCursor };
-  }
-  const page = await authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
-  const entry: CachedHomePage = {
-    refs: page.items.map((i) => ({ id: i.id, kind: i.kind, postId: i.post.id, repost: i.repost })),
-    nextCursor: page.nextCursor,
-  };
-  await cache.set(key, entry, HOME_TTL_SECONDS);
-  return page;
-}
-
-/** Of these reposts, those that still exist and whose reposter the viewer may see (as feed.timeline's finalSelect). */
-async function visibleRepostIds(db: DbOrTx, viewerId: string, repostIds: string[]): Promise<string[]> {
-  const rows = await many<{ id: string }>(db, sql`
-    SELECT r.id::text AS id FROM reposts r JOIN users ru ON ru.id = r.user_id JOIN user_profiles rp ON rp.user_id = r.user_id
-    WHERE r.id IN (${sql.join(repostIds.map((id) => sql`${id}`), sql`, `)})
-      AND ${accountVisibleSql(sql`ru.id`, sql`ru.status`, viewerId)}
-      AND ${profileContentVisibleSql(sql`ru.id`, sql`rp.visibility`, viewerId)}
-      AND (ru.id = ${viewerId} OR NOT EXISTS (SELECT 1 FROM user_mutes mu WHERE mu.muter_id = ${viewerId} AND mu.muted_id = ru.id))`);
-  return rows.map((r) => r.id);
+  const page = store ? await inboxHome(db, store, viewerId, input) : null;
+  return page ?? authorTimeline(db, viewerId, homeAuthorsSql(viewerId), input);
 }
 
 export const DISCOVER_WINDOWS = { "24h": 1, "7d": 7, "30d": 30 } as const;
