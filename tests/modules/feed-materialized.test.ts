@@ -246,6 +246,23 @@ function suite(name: string, overrides: Record<string, string>) {
       expect(apiLeft!.n).toBe(0);
     });
 
+    test("a followed account's repost of a muted or blocking author's post is not shown", async () => {
+      const sql = ctx.t.sql;
+      const viewer = await createUserWithToken(sql);
+      const [reposter, muted, blocker] = await Promise.all([1, 2, 3].map(() => createUserWithToken(sql)));
+      ok(await m(viewer, "social.follow", { userId: reposter!.id }));
+      const mp = ok(await m(muted!, "post.create", { type: "text_short", content: "m" })).id;
+      const bp = ok(await m(blocker!, "post.create", { type: "text_short", content: "b" })).id;
+      ok(await m(reposter!, "post.repost", { postId: mp }));
+      ok(await m(reposter!, "post.repost", { postId: bp }));
+      expect((await walkApi(viewer, 20)).length).toBe(2);
+      ok(await m(viewer, "social.mute", { userId: muted!.id }));
+      ok(await m(blocker!, "social.block", { userId: viewer.id }));
+      const engine = await walkEngine(viewer.id, 100);
+      expect(engine).toEqual([]);
+      expect(await walkApi(viewer, 20)).toEqual(engine);
+    });
+
     test("an author who becomes large is merged in at read time, for inboxes built before and after", async () => {
       const sql = ctx.t.sql;
       const viewer = await createUserWithToken(sql);
