@@ -42,14 +42,19 @@ function contentCache(store: TimelineStore): Map<string, Content> {
   return cache;
 }
 
-async function readFacts(db: DbOrTx, viewerId: string, postIds: string[], repostIds: string[]) {
-  const posts = anyBigint(postIds);
-  const reposts = anyBigint(repostIds.length ? repostIds : ["0"]);
+export async function readFacts(db: DbOrTx, viewerId: string, postIds: string[], repostIds: string[]) {
+  // Ids as one array parameter unnested into a join: an `= ANY(array)` clause makes the planner
+  // estimate every element against every index of the table (measured: 1.5 ms of planning here).
+  const ids = (values: string[]) => {
+    for (const id of values) if (!/^\d{1,19}$/.test(id)) throw new Error(`not a bigint id: ${JSON.stringify(id)}`);
+    return sql`unnest(${`{${values.join(",")}}`}::bigint[])`;
+  };
   return (await one<{ posts: PostFacts[]; reposts: RepostFacts[]; actors: Actor[]; flags: { p: string; t: string }[]; mine: string[] }>(db, sql`
-    WITH pp AS MATERIALIZED (
-      SELECT id, user_id, status, deleted_at, published_at, updated_at, likes_count, comments_count, reposts_count, views_count
-      FROM posts WHERE id = ${posts}),
-    rr AS MATERIALIZED (SELECT id, post_id, user_id, created_at, comment FROM reposts WHERE id = ${reposts}),
+    WITH c AS MATERIALIZED (SELECT DISTINCT id FROM ${ids(postIds)} AS c(id)),
+    pp AS MATERIALIZED (
+      SELECT p.id, p.user_id, p.status, p.deleted_at, p.published_at, p.updated_at, p.likes_count, p.comments_count, p.reposts_count, p.views_count
+      FROM c JOIN posts p ON p.id = c.id),
+    rr AS MATERIALIZED (SELECT r.id, r.post_id, r.user_id, r.created_at, r.comment FROM ${ids(repostIds)} AS x(id) JOIN reposts r ON r.id = x.id),
     aa AS (SELECT user_id AS id FROM pp UNION SELECT user_id FROM rr)
     SELECT
       (SELECT COALESCE(json_agg(json_build_object('id', id::text, 'u', user_id::text, 'ok', status = 'published' AND deleted_at IS NULL,
@@ -65,8 +70,8 @@ async function readFacts(db: DbOrTx, viewerId: string, postIds: string[], repost
               OR EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${viewerId}))), '[]'::json)
        FROM aa JOIN users u ON u.id = aa.id JOIN user_profiles pr ON pr.user_id = u.id) AS actors,
       (SELECT COALESCE(json_agg(json_build_object('p', i.post_id::text, 't', i.type::text)), '[]'::json)
-       FROM post_interactions i WHERE i.user_id = ${viewerId} AND i.post_id = ${posts}) AS flags,
-      (SELECT COALESCE(json_agg(r.post_id::text), '[]'::json) FROM reposts r WHERE r.user_id = ${viewerId} AND r.post_id = ${posts}) AS mine`))!;
+       FROM c JOIN post_interactions i ON i.user_id = ${viewerId} AND i.post_id = c.id) AS flags,
+      (SELECT COALESCE(json_agg(r.post_id::text), '[]'::json) FROM c JOIN reposts r ON r.user_id = ${viewerId} AND r.post_id = c.id) AS mine`))!;
 }
 
 async function readContent(db: DbOrTx, store: TimelineStore, wanted: { id: string; up: string }[]): Promise<Map<string, Content>> {

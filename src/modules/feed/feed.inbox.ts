@@ -55,7 +55,7 @@ export async function inboxHome(db: DbOrTx, store: TimelineStore, viewerId: stri
   if (after && cursorScore === null) return (inboxStats.engine++, null);
   const cursor: TimelineEntry | null = after ? { score: cursorScore!, member: `${Number(after[1])}:${String(after[2]).padStart(19, "0")}` } : null;
   const n = input.limit + 1;
-  for (let count = n * 2 + 10, attempt = 0; attempt < 3; attempt++, count *= 4) {
+  for (let count = n + 4, attempt = 0; attempt < 3; attempt++, count *= 4) {
     const sources = await readSources(db, store, viewerId, cursor?.score ?? null, count);
     if (!sources) return (inboxStats.engine++, null);
     // Each source is known down to its last entry (it returned all it was asked for) or its floor.
