@@ -309,15 +309,18 @@ if (!NODES) {
       const first = ok(await mutate(author, "post.create", { type: "text_short", content: "hello cluster" }));
       const home1 = ok(await query(reader, "feed.home", {}));
       expect(home1.items.map((i: { post: { id: string } }) => i.post.id)).toEqual([first.id]);
-      // Cached now; a new post bumps the followers' home versions (bumpMany) and shows on the next read.
+      // The reader's inbox is materialized now; a new post is fanned out to it and shows on the next read.
       const second = ok(await mutate(author, "post.create", { type: "text_short", content: "again" }));
       const home2 = ok(await query(reader, "feed.home", {}));
       expect(home2.items.map((i: { post: { id: string } }) => i.post.id)).toEqual([second.id, first.id]);
+      ok(await query(reader, "user.get", { username: author.username })); // a cached profile row
 
       const keys = [...(await keysPerMaster(`${serverRedis.prefix}*`)).values()].flat();
       expect(keys.some((k) => k.startsWith(`${serverRedis.prefix}rl:registerByIp:`))).toBe(true);
-      expect(keys.some((k) => k.startsWith(`${serverRedis.prefix}cache:v:`))).toBe(true);
-      expect(keys.some((k) => k.startsWith(`${serverRedis.prefix}cache:`) && !k.startsWith(`${serverRedis.prefix}cache:v:`))).toBe(true);
+      expect(keys.some((k) => k.startsWith(`${serverRedis.prefix}cache:profile`))).toBe(true);
+      // The inbox: a sorted set and its meta hash, hash-tagged into one slot (Lua scripts need that).
+      const inbox = keys.filter((k) => k.includes(`:{u${reader.id}}:`));
+      expect(inbox.map((k) => k.slice(-2)).sort()).toEqual([":m", ":s"]);
     });
   });
 }
