@@ -37,7 +37,7 @@ const nothing: Effect = async () => {};
 /** Exhaustive: a new event type does not compile until it says what it invalidates (maybe nothing). */
 const MAP: { [T in DomainEventType]: (event: Extract<DomainEvent, { type: T }>) => Effect } = {
   "post.published": (e) =>
-    timelines((store, { db }) => (e.postId ? fanOutPost(db, store, e.authorId, e.postId) : dropFollowerInboxes(db, store, e.authorId))),
+    timelines((store, { db }) => (e.postId ? fanOutPost(db, store, e.postId) : dropFollowerInboxes(db, store, e.authorId))),
   // Reads skip it anyway (not visible); removing it keeps the sets' pages full.
   "post.deleted": (e) => timelines((store, { db }) => removePost(db, store, e.authorId, e.postId)),
   "repost.created": (e) => timelines((store, { db }) => fanOutRepost(db, store, e.userId, e.postId)),

@@ -76,7 +76,7 @@ async function fanOutQueued(db: DbOrTx, store: TimelineStore, kind: 0 | 1, itemI
 }
 
 /** post.published: the post joins its author's and followers' timelines. */
-export async function fanOutPost(db: DbOrTx, store: TimelineStore, _authorId: string, postId: string): Promise<void> {
+export async function fanOutPost(db: DbOrTx, store: TimelineStore, postId: string): Promise<void> {
   await fanOutQueued(db, store, 0, postId);
 }
 

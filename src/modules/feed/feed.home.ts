@@ -8,7 +8,6 @@ import { many } from "../../db/query";
 import type { Cache } from "../../lib/cache";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/pagination";
 import { fetchVisiblePosts } from "../post/post.queries";
-import { accountVisibleSql, profileContentVisibleSql } from "../visibility/visibility";
 import { inboxHome } from "./feed.inbox";
 import { authorTimeline, homeAuthorsSql, postItem, type TimelineItem } from "./feed.timeline";
 import { timelinesOf } from "./timeline-store";
