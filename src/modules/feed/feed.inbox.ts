@@ -76,9 +76,17 @@ export async function inboxHome(db: DbOrTx, store: TimelineStore, viewerId: stri
     }
     const proven = candidates.filter((e) => isNewer(e, bound)).sort(compareEntries);
     const complete = bound.score <= 0; // nothing unknown anywhere: what the sets hold is all there is
-    if (proven.length < n && !complete) continue;
+    // Every set gave all it has and a floor still hides older items: asking for more cannot help.
+    const exhausted = sources.every((source) => source.entries.length < count);
+    if (proven.length < n && !complete) {
+      if (exhausted) break;
+      continue;
+    }
     const rows = proven.length ? await decidePage(db, store, viewerId, proven, n) : [];
-    if (rows.length < n && !complete) continue;
+    if (rows.length < n && !complete) {
+      if (exhausted) break;
+      continue;
+    }
     inboxStats.served++;
     return pageOf(rows, input.limit);
   }
