@@ -15,6 +15,7 @@ import { discoverFeed } from "../src/modules/feed/feed.home";
 import { suggestions } from "../src/modules/social/suggestions";
 import { unreadCount } from "../src/modules/notification/notification.service";
 import { extraCases, extraExplains } from "./cases";
+import { SPEC_HOME_SQL } from "./spec-server";
 
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) {
@@ -137,14 +138,7 @@ async function measure(name: string, run: () => Promise<unknown>, opts: { n?: nu
   return r;
 }
 
-// The spec's own home-feed query ("Data Access Patterns"), parameters bound.
-const SPEC_HOME_SQL = `
-  SELECT p.id, p.user_id, p.type, p.title, p.content, p.thumbnail_url, p.likes_count, p.comments_count, p.created_at,
-         u.username, up.display_name
-  FROM posts p INNER JOIN users u ON p.user_id = u.id INNER JOIN user_profiles up ON u.id = up.user_id
-  WHERE p.user_id IN (SELECT following_id FROM user_follows WHERE follower_id = $1)
-    AND p.status = 'published' AND p.deleted_at IS NULL
-  ORDER BY p.created_at DESC LIMIT 20 OFFSET $2`;
+// The spec's own home-feed query ("Data Access Patterns"), parameters bound (one text for both benches).
 const SPEC_HOME = (viewerId: string, page: number) => sql.unsafe(SPEC_HOME_SQL, [viewerId, (page - 1) * 20]);
 
 const ratios: { viewer: string; page: number; ours: number; direct: number; spec: number }[] = [];

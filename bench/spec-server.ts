@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import postgres from "postgres";
 
-/** The spec's home-feed query ("Data Access Patterns"), exactly as bench/run.ts measures it. */
+/** The spec's home-feed query ("Data Access Patterns"); bench/run.ts measures the same text. */
 export const SPEC_HOME_SQL = `
   SELECT p.id, p.user_id, p.type, p.title, p.content, p.thumbnail_url, p.likes_count, p.comments_count, p.created_at,
          u.username, up.display_name
