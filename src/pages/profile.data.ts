@@ -132,7 +132,7 @@ async function repliesOf(db: Db, viewerId: string | null, comment: CommentView, 
 export async function loadPostPage(deps: PageDeps, viewerId: string | null, username: string, postId: string): Promise<PostPageData | null> {
   const resolved = await orNull(resolveProfile(deps.db, deps.cache, viewerId, username));
   if (!resolved || !resolved.contentVisible || resolved.relation.isBlocked) return null;
-  const post = await orNull(getPost(deps.db, viewerId, postId));
+  const post = await orNull(getPost(deps.db, deps.cache, viewerId, postId));
   if (!post || post.status !== "published" || post.author.id !== resolved.id) return null;
   const top = await orNull(listComments(deps.db, viewerId, { postId, limit: PAGE_LIMITS.comments }));
   const comments = await Promise.all((top?.items ?? []).map((c) => repliesOf(deps.db, viewerId, c, 0)));

@@ -124,7 +124,7 @@ async function perform(profile: Profile, status: Status, viewer: Viewer, action:
   if (viewer === "owner" && profile === "suspended") {
     const uid = author.id;
     const calls = {
-      get: () => getPost(t.db, uid, postId),
+      get: () => getPost(t.db, cache, uid, postId),
       like: () => likePost(t.db, uid, postId),
       comment: () => createComment(t.db, uid, { postId, content: "hello" }),
       repost: () => repostPost(t.db, uid, postId),

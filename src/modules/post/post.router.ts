@@ -32,7 +32,7 @@ export const postRouter = router({
     then(ctx, await posts.deletePost(ctx.db, ctx.session.userId, input.postId), { type: "post.deleted", authorId: ctx.session.userId, postId: input.postId })),
   restore: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.restorePost(ctx.db, ctx.session.userId, input.postId))),
-  get: viewerProcedure.input(postIdInput).output(postSchema).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.session?.userId ?? null, input.postId)),
+  get: viewerProcedure.input(postIdInput).output(postSchema).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.postId)),
   listByUser: viewerProcedure.input(listByUserInput).output(timelinePageSchema).query(({ ctx, input }) =>
     posts.listPostsByUser(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input)),
 

@@ -9,8 +9,9 @@ import { decodeCursor, toPage, type Page } from "../../lib/pagination";
 import { durationProblem, type MediaKind } from "../media/media.rules";
 import { checkStorageWarnings } from "../storage/storage.service";
 import { requireVisibleProfile } from "../user/user.service";
-import { postVisibleSql, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
+import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import { notifyMentions, syncPostContent } from "./post-content";
+import { readVisiblePost } from "./post.facts";
 import { fetchVisiblePosts, postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
 import { extractTags } from "./post.render";
 import { postItem, type TimelineItem } from "../feed/feed.timeline";
@@ -192,9 +193,9 @@ export async function restorePost(db: Db, userId: string, postId: string): Promi
   return (await fetchVisiblePosts(db, userId, [postId]))[0]!;
 }
 
-export async function getPost(db: DbOrTx, viewerId: string | null, postId: string): Promise<PostView> {
-  await requireVisiblePost(db, viewerId, postId);
-  const [post] = await fetchVisiblePosts(db, viewerId, [postId]);
+/** One post under the visibility policy (post.facts.ts: one plan-cached call, content cached by version). */
+export async function getPost(db: DbOrTx, cache: Cache, viewerId: string | null, postId: string): Promise<PostView> {
+  const post = await readVisiblePost(db, cache, viewerId, postId);
   if (!post) throw new AppError("NOT_FOUND", "Post not found");
   return post;
 }
