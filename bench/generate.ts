@@ -192,6 +192,8 @@ await step("counters from source rows", 4, async (c) => {
   if (c === 0) await sql`UPDATE posts p SET likes_count = s.n FROM (SELECT post_id, count(*)::int n FROM post_interactions WHERE type = 'like' GROUP BY post_id) s WHERE p.id = s.post_id`;
   if (c === 1) await sql`UPDATE posts p SET comments_count = s.n FROM (SELECT post_id, count(*)::int n FROM comments GROUP BY post_id) s WHERE p.id = s.post_id`;
   if (c === 2) await sql`UPDATE posts p SET reposts_count = s.n FROM (SELECT post_id, count(*)::int n FROM reposts GROUP BY post_id) s WHERE p.id = s.post_id`;
+  // Profile counters (account_stats, drizzle/0060): the migration's own rebuild.
+  if (c === 2) await sql`SELECT account_stats_rebuild()`;
   if (c === 3) for (const t of ["users", "posts", "comments", "reposts", "notifications", "user_follows", "friendships", "post_interactions"]) {
     await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT COALESCE(max(id), 1) FROM ${t}))`);
   }

@@ -269,4 +269,31 @@ describe("concurrent writers", () => {
     const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM users WHERE lower(username) = ${base.toLowerCase()}`;
     expect(row!.n).toBe(1);
   });
+
+  test.skipIf(!canRunConcurrently)("follows, unfollows, suspensions and reinstatements at the same instant: account_stats equals a recount", async () => {
+    const people = await users(16);
+    // Half of the pairs already follow; the race adds the rest, removes those, and flips statuses.
+    const pairs: Array<[string, string]> = [];
+    for (const a of people) for (const b of people) if (a !== b) pairs.push([a, b]);
+    const existing = pairs.filter((_, i) => i % 2 === 0);
+    await sql`INSERT INTO user_follows (follower_id, following_id)
+      SELECT * FROM unnest(${existing.map((p) => p[0])}::bigint[], ${existing.map((p) => p[1])}::bigint[])`;
+    const suspended = people.slice(0, 4);
+    await sql`UPDATE users SET status = 'suspended' WHERE id = ANY(${suspended}::bigint[])`;
+    const jobs: Array<(tx: postgres.TransactionSql) => Promise<unknown>> = [
+      ...pairs.map(([a, b], i) => (tx: postgres.TransactionSql) => i % 2 === 0
+        ? tx`DELETE FROM user_follows WHERE follower_id = ${a} AND following_id = ${b}`
+        : tx`INSERT INTO user_follows (follower_id, following_id) VALUES (${a}, ${b})`),
+      ...people.slice(4, 10).map((u) => (tx: postgres.TransactionSql) => tx`UPDATE users SET status = 'suspended' WHERE id = ${u}`),
+      ...suspended.map((u) => (tx: postgres.TransactionSql) => tx`UPDATE users SET status = 'active' WHERE id = ${u}`),
+    ];
+    expect(rejected(await fireTogether(shuffle(jobs)))).toEqual([]);
+    const wrong = await sql`
+      SELECT s.user_id, s.followers_count, s.following_count,
+        (SELECT count(*)::int FROM user_follows f JOIN users a ON a.id = f.follower_id AND a.status = 'active' WHERE f.following_id = s.user_id) AS followers,
+        (SELECT count(*)::int FROM user_follows f JOIN users a ON a.id = f.following_id AND a.status = 'active' WHERE f.follower_id = s.user_id) AS following
+      FROM account_stats s WHERE s.user_id = ANY(${people}::bigint[])`;
+    expect(wrong.length).toBe(16);
+    expect(wrong.filter((r) => r.followers_count !== r.followers || r.following_count !== r.following)).toEqual([]);
+  });
 });

@@ -724,6 +724,9 @@ check("job_schedule", "job_schedule_counts_positive",
 fk("timeline_large_authors", "timeline_large_authors_user_id_fkey",
   [() => sql`INSERT INTO timeline_large_authors (user_id) VALUES (${fx.a.id}) ON CONFLICT DO NOTHING`],
   [() => sql`INSERT INTO timeline_large_authors (user_id) VALUES (${NOPE})`]);
+fk("account_stats", "account_stats_user_id_fkey",
+  [() => sql`INSERT INTO account_stats (user_id) VALUES (${fx.a.id}) ON CONFLICT DO NOTHING`],
+  [() => sql`INSERT INTO account_stats (user_id) VALUES (${NOPE})`]);
 check("timeline_fanout", "timeline_fanout_kind_valid",
   [0, 1].map((kind) => () => sql`INSERT INTO timeline_fanout (kind, item_id, author_id) VALUES (${kind}, 1, 1)`),
   [2, -1].map((kind) => () => sql`INSERT INTO timeline_fanout (kind, item_id, author_id) VALUES (${kind}, 1, 1)`));

@@ -11,3 +11,4 @@ export * from "./messaging";
 export * from "./storage";
 export * from "./jobs";
 export * from "./timelines";
+export * from "./account-stats";

@@ -42,15 +42,11 @@ export async function liveRelation(db: DbOrTx, viewerId: string | null, targetId
     const row = await one<{ active: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM users WHERE id = ${targetId} AND status = 'active') AS active`);
     return { active: row!.active, relation: viewerId ? { ...NO_RELATION, isSelf: true } : NO_RELATION };
   }
+  // account_relation (drizzle/0061): the same EXISTS probes, planned once per server connection.
   const row = await one<Omit<Relation, "isSelf" | "isFriend"> & { active: boolean }>(db, sql`
-    SELECT
-      EXISTS (SELECT 1 FROM users WHERE id = ${targetId} AND status = 'active') AS active,
-      EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ${viewerId} AND target_id = ${targetId}) AS "followRequested",
-      EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${viewerId} AND following_id = ${targetId}) AS "isFollowing",
-      EXISTS (SELECT 1 FROM user_follows WHERE follower_id = ${targetId} AND following_id = ${viewerId}) AS "followsYou",
-      EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${viewerId} AND blocked_id = ${targetId}) AS "isBlocked",
-      EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = ${targetId} AND blocked_id = ${viewerId}) AS "blocksYou",
-      EXISTS (SELECT 1 FROM user_mutes WHERE muter_id = ${viewerId} AND muted_id = ${targetId}) AS "isMuted"`);
+    SELECT active, follow_requested AS "followRequested", is_following AS "isFollowing", follows_you AS "followsYou",
+           is_blocked AS "isBlocked", blocks_you AS "blocksYou", is_muted AS "isMuted"
+    FROM account_relation(${targetId}::bigint, ${viewerId}::bigint)`);
   const { active, ...r } = row!;
   return { active, relation: { ...r, isSelf: false, isFriend: r.isFollowing && r.followsYou } };
 }
