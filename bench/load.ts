@@ -1,4 +1,5 @@
-// `bun run bench:load [--quick] [--seconds 10] [--warmup 2] [--levels 1,8,32,128] [--out FILE] [--label TEXT]`
+// `bun run bench:load [--quick] [--seconds 10] [--warmup 2] [--levels 1,8,32,128] [--out FILE] [--label TEXT]
+//   [--ref COMMIT] [--only TEXT,…] [--profile DIR]`
 //
 // What users feel under concurrency: VRSS as deployed (its own process, NODE_ENV=production, the
 // result cache on in a Redis of its own, RUN_JOBS=true) driven closed-loop at several concurrency
@@ -31,6 +32,10 @@ const { values: opt } = parseArgs({
     "redis-port": { type: "string", default: "6391" },
     /** Run the server from this commit (git archive into a temp dir) instead of the working tree. */
     ref: { type: "string" },
+    /** Only the cases whose name contains this text (comma separated alternatives). */
+    only: { type: "string" },
+    /** Write a CPU profile of the VRSS process (Bun's --cpu-prof-md) into this directory. */
+    profile: { type: "string" },
   },
 });
 const QUICK = opt.quick!;
@@ -160,7 +165,8 @@ const appEnv = {
   S3_ENDPOINT: "",
   CURSOR_SECRET: "bench-load-cursor-secret-0123456789abcdef",
 };
-children.push({ name: "vrss", proc: Bun.spawn(["bun", "src/index.ts"], { cwd: appDir, env: appEnv, stdout: "inherit", stderr: "inherit" }) });
+const profileArgs = opt.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(opt.profile)}`] : [];
+children.push({ name: "vrss", proc: Bun.spawn(["bun", ...profileArgs, "src/index.ts"], { cwd: appDir, env: appEnv, stdout: "inherit", stderr: "inherit" }) });
 children.push({
   name: "spec",
   proc: Bun.spawn(["bun", "bench/spec-server.ts"], { env: { ...process.env, SPEC_DATABASE_URL: asRole(SPEC_ROLE), SPEC_PORT: String(SPEC_PORT) }, stdout: "ignore", stderr: "inherit" }),
@@ -262,6 +268,11 @@ try {
   // Bun.serve alone answering a constant: the ceiling without Hono/tRPC, for what the stack costs.
   const barePing: Request = { url: `${specBase}/ping` };
   cases.push({ name: "bare Bun.serve /ping (spec server)", target: "spec", next: () => barePing });
+
+  if (opt.only) {
+    const wanted = opt.only.split(",");
+    cases.splice(0, cases.length, ...cases.filter((k) => wanted.some((w) => k.name.includes(w))));
+  }
 
   // ---------------------------------------------------------------------------- cells
   const loadBefore = loadavg();

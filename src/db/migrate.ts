@@ -32,6 +32,10 @@ export interface MigrateResult {
 
 export async function migrate(sql: postgres.Sql, migrations = loadMigrations()): Promise<MigrateResult> {
   return sql.begin(async (tx) => {
+    // No statement timeout for this transaction (the connection's is for requests, 5 s): waiting
+    // for another process's migrations and a migration's backfill on a large database (0060 counts
+    // every follow) legitimately take longer.
+    await tx`SELECT set_config('statement_timeout', '0', true)`;
     await tx`SELECT pg_advisory_xact_lock(${LOCK_KEY})`;
     await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (
       name VARCHAR(200) PRIMARY KEY,
