@@ -17,20 +17,26 @@ CREATE TABLE account_stats (
   posts_count INTEGER NOT NULL DEFAULT 0       -- published, not deleted
 );
 
--- Recomputes every row from the source rows: the backfill below, and bench/generate.ts after a
--- bulk load with triggers off.
-CREATE FUNCTION account_stats_rebuild() RETURNS void LANGUAGE sql AS $$
-  INSERT INTO account_stats (user_id, followers_count, following_count, posts_count)
-  SELECT u.id, COALESCE(fo.n, 0), COALESCE(fg.n, 0), COALESCE(po.n, 0)
-  FROM users u
-  LEFT JOIN (SELECT f.following_id AS id, count(*) AS n FROM user_follows f
-             JOIN users a ON a.id = f.follower_id AND a.status = 'active' GROUP BY 1) fo ON fo.id = u.id
-  LEFT JOIN (SELECT f.follower_id AS id, count(*) AS n FROM user_follows f
-             JOIN users a ON a.id = f.following_id AND a.status = 'active' GROUP BY 1) fg ON fg.id = u.id
-  LEFT JOIN (SELECT p.user_id AS id, count(*) AS n FROM posts p
-             WHERE p.status = 'published' AND p.deleted_at IS NULL GROUP BY 1) po ON po.id = u.id
-  ON CONFLICT (user_id) DO UPDATE SET followers_count = EXCLUDED.followers_count,
-    following_count = EXCLUDED.following_count, posts_count = EXCLUDED.posts_count;
+-- Recomputes every row from the source rows and answers how many were wrong: the backfill below,
+-- the nightly reconcile-counters job (src/jobs/content-jobs.ts) and bench/generate.ts after a bulk
+-- load with triggers off.
+CREATE FUNCTION account_stats_rebuild() RETURNS integer LANGUAGE sql AS $$
+  WITH fixed AS (
+    INSERT INTO account_stats AS s (user_id, followers_count, following_count, posts_count)
+    SELECT u.id, COALESCE(fo.n, 0), COALESCE(fg.n, 0), COALESCE(po.n, 0)
+    FROM users u
+    LEFT JOIN (SELECT f.following_id AS id, count(*) AS n FROM user_follows f
+               JOIN users a ON a.id = f.follower_id AND a.status = 'active' GROUP BY 1) fo ON fo.id = u.id
+    LEFT JOIN (SELECT f.follower_id AS id, count(*) AS n FROM user_follows f
+               JOIN users a ON a.id = f.following_id AND a.status = 'active' GROUP BY 1) fg ON fg.id = u.id
+    LEFT JOIN (SELECT p.user_id AS id, count(*) AS n FROM posts p
+               WHERE p.status = 'published' AND p.deleted_at IS NULL GROUP BY 1) po ON po.id = u.id
+    ON CONFLICT (user_id) DO UPDATE SET followers_count = EXCLUDED.followers_count,
+      following_count = EXCLUDED.following_count, posts_count = EXCLUDED.posts_count
+    WHERE (s.followers_count, s.following_count, s.posts_count)
+      IS DISTINCT FROM (EXCLUDED.followers_count, EXCLUDED.following_count, EXCLUDED.posts_count)
+    RETURNING 1)
+  SELECT count(*)::int FROM fixed;
 $$;
 SELECT account_stats_rebuild();
 

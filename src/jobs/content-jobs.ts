@@ -2,7 +2,7 @@
 // window, and the nightly reconciliation of denormalized counters (reporting the drift it fixed).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { many } from "../db/query";
+import { many, one } from "../db/query";
 import { emit } from "../modules/events/events";
 import { publishDueScheduledPosts } from "../modules/post/post.scheduler";
 import { fanOutOrphans } from "../modules/feed/feed.fanout";
@@ -49,8 +49,8 @@ export const purgeSoftDeletedJob: Job = {
   run: (deps) => purgeSoftDeletedContent(deps.database.db),
 };
 
-/** Recomputes every post and comment counter from its source rows; returns how many rows drifted. */
-export async function reconcileCounters(db: Db): Promise<{ likes: number; comments: number; replies: number; reposts: number }> {
+/** Recomputes every post, comment and profile counter from its source rows; returns how many rows drifted. */
+export async function reconcileCounters(db: Db): Promise<{ likes: number; comments: number; replies: number; reposts: number; accounts: number }> {
   return db.transaction(async (tx) => {
     const likes = await many<{ id: string }>(tx, sql`
       UPDATE posts p SET likes_count = s.n FROM (
@@ -71,7 +71,9 @@ export async function reconcileCounters(db: Db): Promise<{ likes: number; commen
       UPDATE posts p SET reposts_count = s.n FROM (
         SELECT p2.id, COUNT(r.id)::int AS n FROM posts p2 LEFT JOIN reposts r ON r.post_id = p2.id GROUP BY p2.id) s
       WHERE p.id = s.id AND p.reposts_count <> s.n RETURNING p.id`);
-    return { likes: likes.length, comments: comments.length, replies: replies.length, reposts: reposts.length };
+    // Profile counters (account_stats, drizzle/0060): rows inserted for accounts that had none count too.
+    const accounts = await one<{ n: number }>(tx, sql`SELECT account_stats_rebuild() AS n`);
+    return { likes: likes.length, comments: comments.length, replies: replies.length, reposts: reposts.length, accounts: accounts!.n };
   });
 }
 

@@ -554,7 +554,7 @@ describe("content jobs (own database, so counts are exact)", () => {
   const jobs = useServer();
   const m = (u: Authed, path: string, input: unknown) => rpc(jobs.s.url, path, input, { token: u.token });
 
-  test("reconcileCounters finds nothing after normal use, then fixes corrupted counters and reports the drift", async () => {
+  test("reconcileCounters finds nothing after normal use, then fixes corrupted post, comment and profile counters and reports the drift", async () => {
     const sql = jobs.t.sql;
     const author = await createUserWithToken(sql);
     const fan = await createUserWithToken(sql);
@@ -567,13 +567,21 @@ describe("content jobs (own database, so counts are exact)", () => {
     const c3 = ok(await m(fan, "comment.create", { postId: p2.id, content: "c" }));
     ok(await m(fan, "comment.delete", { commentId: c3.id }));
 
-    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 0, comments: 0, replies: 0, reposts: 0 });
+    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 0, comments: 0, replies: 0, reposts: 0, accounts: 0 });
 
     await sql`UPDATE posts SET likes_count = 42, comments_count = 9 WHERE id = ${p1.id}`;
     await sql`UPDATE posts SET comments_count = 0, reposts_count = 3 WHERE id = ${p2.id}`;
     await sql`UPDATE comments SET replies_count = 7 WHERE id = ${c1.id}`;
     await sql`UPDATE comments SET replies_count = 5 WHERE id = ${c3.id}`;
-    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 1, comments: 2, replies: 2, reposts: 1 });
+    ok(await m(fan, "social.follow", { userId: author.id }));
+    await sql`UPDATE account_stats SET followers_count = 40, posts_count = 0 WHERE user_id = ${author.id}`;
+    await sql`DELETE FROM account_stats WHERE user_id = ${fan.id}`;
+    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 1, comments: 2, replies: 2, reposts: 1, accounts: 2 });
+    const stats = await sql`SELECT user_id, followers_count, following_count, posts_count FROM account_stats WHERE user_id IN ${sql([author.id, fan.id])} ORDER BY user_id`;
+    expect([...stats]).toEqual([
+      { user_id: author.id, followers_count: 1, following_count: 0, posts_count: 2 },
+      { user_id: fan.id, followers_count: 0, following_count: 1, posts_count: 0 },
+    ]);
     const posts = await sql`SELECT id, likes_count, comments_count, reposts_count FROM posts WHERE id IN ${sql([p1.id, p2.id])} ORDER BY id`;
     expect([...posts]).toEqual([
       { id: p1.id, likes_count: 1, comments_count: 0, reposts_count: 1 },
@@ -581,7 +589,7 @@ describe("content jobs (own database, so counts are exact)", () => {
     ]);
     const comments = await sql`SELECT id, replies_count FROM comments WHERE id IN ${sql([c1.id, c3.id])} ORDER BY id`;
     expect([...comments]).toEqual([{ id: c1.id, replies_count: 1 }, { id: c3.id, replies_count: 0 }]);
-    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 0, comments: 0, replies: 0, reposts: 0 });
+    expect(await reconcileCounters(jobs.t.db)).toEqual({ likes: 0, comments: 0, replies: 0, reposts: 0, accounts: 0 });
   });
 
   test("purgeSoftDeletedContent removes posts and comments deleted over 30 days ago, keeps the rest", async () => {
