@@ -134,7 +134,9 @@ export async function openPglite(dataDir: string): Promise<Database> {
     location = resolve(join(dataDir, "pglite"));
     mkdirSync(location, { recursive: true });
   }
-  const pg = await PGlite.create(location);
+  // unaccent backs full-text search (drizzle/0062); PGlite builds it in but loads it only on request.
+  const { unaccent } = await import("@electric-sql/pglite/contrib/unaccent");
+  const pg = await PGlite.create(location, { extensions: { unaccent } });
   const server = new PGLiteSocketServer({ db: pg, port: 0, host: "127.0.0.1" });
   await server.start();
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();

@@ -8,6 +8,7 @@ import { assertSafeInput } from "../lib/input-safety";
 import { cursorKey, sealCursor, unsealCursor } from "../lib/pagination";
 import { isSameOriginRequest, readCredential } from "../modules/auth/cookies";
 import { resolveSession } from "../modules/auth/session.service";
+import { requireModerator } from "../modules/moderation/roles";
 import type { Context, SessionInfo } from "./context";
 
 /** The input field an issue is about; for unknown keys, the keys themselves. */
@@ -171,3 +172,11 @@ export const publicProcedure = t.procedure.use(mapErrors).use(trackWrites).use(r
 export const viewerProcedure = publicProcedure.use(withSession).use(sealCursors);
 /** Signed-in callers only; `ctx.session` is non-null. */
 export const authedProcedure = viewerProcedure.use(requireSession);
+/**
+ * Moderators and admins only (`ctx.moderator`: the caller and their role); anyone else signed in is
+ * FORBIDDEN MODERATOR_REQUIRED (the procedures are public knowledge, so NOT_FOUND would hide
+ * nothing). The role is read on every call from the primary, never from the session cache or a
+ * replica: a demoted moderator loses the power on the next request, in every process.
+ */
+export const moderatorProcedure = authedProcedure.use(async ({ ctx, next }) =>
+  next({ ctx: { ...ctx, moderator: await requireModerator(ctx.deps.database.db, ctx.session.userId) } }));

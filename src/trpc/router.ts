@@ -4,9 +4,13 @@ import { feedRouter } from "../modules/feed/feed.router";
 import { healthRouter } from "../modules/health/health.router";
 import { listRouter } from "../modules/list/list.router";
 import { mediaRouter } from "../modules/media/media.router";
+import { moderationRouter } from "../modules/moderation/moderation.router";
+import { reportRouter } from "../modules/moderation/report.router";
 import { messageRouter } from "../modules/message/message.router";
 import { notificationRouter } from "../modules/notification/notification.router";
 import { postRouter } from "../modules/post/post.router";
+import { searchRouter } from "../modules/search/search.router";
+import { tagRouter } from "../modules/search/tag.router";
 import { socialRouter } from "../modules/social/social.router";
 import { sectionRouter } from "../modules/section/section.router";
 import { storageRouter, subscriptionRouter } from "../modules/storage/storage.router";
@@ -28,6 +32,10 @@ export const appRouter = router({
   media: mediaRouter,
   storage: storageRouter,
   subscription: subscriptionRouter,
+  search: searchRouter,
+  tag: tagRouter,
+  report: reportRouter,
+  moderation: moderationRouter,
 });
 
 /** Imported (as a type only) by TypeScript frontends: `createTRPCClient<AppRouter>(...)`. */

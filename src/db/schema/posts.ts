@@ -1,5 +1,5 @@
 // Posts and what hangs off them: 0006 (posts, post_media; read-path indexes added by 0026),
-// 0020 (post_tags), 0021 (post_mentions), 0022 (upload_reservations), 0054 (post_mention_notifications). Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
+// 0020 (post_tags; 0062–0063 add the search indexes), 0021 (post_mentions), 0022 (upload_reservations), 0054 (post_mention_notifications). Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -78,6 +78,8 @@ export const posts = pgTable(
       .on(t.scheduledFor)
       .where(sql`${t.status} = 'scheduled' AND ${t.deletedAt} IS NULL`),
     index("posts_deleted_at_idx").on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
+    // 0062: full-text search (post_search_document is a SQL function of that migration)
+    index("posts_search_idx").using("gin", sql`post_search_document(${t.title}, ${t.content})`),
   ],
 );
 
@@ -124,6 +126,8 @@ export const postTags = pgTable(
     primaryKey({ name: "post_tags_pkey", columns: [t.postId, t.tag] }),
     check("post_tags_normalized", sql`${t.tag} = LOWER(${t.tag}) AND ${t.tag} ~ '^[[:alnum:]_]+$'`),
     index("post_tags_tag_idx").on(t.tag, t.postId.desc()),
+    // 0063: search.tags' prefix match (LIKE 'pre%' under a non-C collation)
+    index("post_tags_tag_prefix_idx").on(sql`${t.tag} text_pattern_ops`),
   ],
 );
 

@@ -102,19 +102,41 @@ export interface UserSummary {
   displayName: string | null;
 }
 
-/** Prefix search on username and display name (two index range scans), keyset by (lower(username), id). */
+/** Words of a query for a prefix tsquery: letters and digits only, so the tsquery text holds no operator. */
+function prefixWords(query: string): string[] {
+  return (query.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 5);
+}
+
+/**
+ * Prefix search on username and display name (two index range scans), keyset by (lower(username), id).
+ * With `displayNameWords` (search.users) also every word of the query as the prefix of a word of
+ * the display name, accents and case ignored ("chen" finds "Maya Chen", "jose" finds "José"):
+ * one GIN probe (user_profiles_display_name_words_idx, drizzle/0063). user.search keeps the plain
+ * prefix match.
+ */
 export async function searchUsers(
   db: DbOrTx,
   viewerId: string | null,
   input: { query: string; cursor?: string; limit: number },
+  opts: { displayNameWords?: boolean } = {},
 ): Promise<Page<UserSummary>> {
   const prefix = `${escapeLike(input.query.toLowerCase())}%`;
   const after = decodeCursor(input.cursor, 2);
+  const words = opts.displayNameWords ? prefixWords(input.query) : [];
+  // "maya ch" → 'maya':* & 'ch':*, folded by simple_unaccent as the index folded the names. The
+  // words are letters and digits only (prefixWords), so the tsquery text holds no syntax of theirs.
+  const wordHits = words.length
+    ? sql`UNION
+      SELECT user_id FROM user_profiles
+      WHERE to_tsvector('public.simple_unaccent'::regconfig, coalesce(display_name, ''))
+            @@ to_tsquery('public.simple_unaccent'::regconfig, ${words.map((w) => `'${w}':*`).join(" & ")})`
+    : sql``;
   const rows = await many<{ id: string; username: string; display_name: string | null; key: string }>(db, sql`
     WITH hits AS (
       SELECT id AS user_id FROM users WHERE LOWER(username) LIKE ${prefix}
       UNION
       SELECT user_id FROM user_profiles WHERE LOWER(display_name) LIKE ${prefix}
+      ${wordHits}
     )
     SELECT u.id, u.username, p.display_name, LOWER(u.username) AS key
     FROM hits h JOIN users u ON u.id = h.user_id JOIN user_profiles p ON p.user_id = u.id
