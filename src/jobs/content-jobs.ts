@@ -32,12 +32,17 @@ export async function purgeSoftDeletedContent(db: Db): Promise<{ posts: number; 
   return db.transaction(async (tx) => {
     // post_media rows go with their post (ON DELETE CASCADE), and the storage trigger gives the
     // bytes back; the orphaned-media job removes the objects no row refers to any more.
+    // Items a moderator removed are kept (moderation_removals, drizzle/0068): restorable by
+    // moderators and evidence for as long as their author's account exists.
     const posts = await many<{ id: string }>(tx, sql`
-      DELETE FROM posts WHERE deleted_at < NOW() - INTERVAL '30 days' RETURNING id`);
+      DELETE FROM posts p WHERE p.deleted_at < NOW() - INTERVAL '30 days'
+        AND NOT EXISTS (SELECT 1 FROM moderation_removals mr WHERE mr.post_id = p.id)
+      RETURNING id`);
     // A deleted comment whose replies still live stays (as a "[deleted]" anchor) until they go.
     const comments = await many<{ id: string }>(tx, sql`
       DELETE FROM comments c WHERE c.deleted_at < NOW() - INTERVAL '30 days'
         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_comment_id = c.id AND r.deleted_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM moderation_removals mr WHERE mr.comment_id = c.id)
       RETURNING id`);
     return { posts: posts.length, comments: comments.length };
   });

@@ -67,6 +67,13 @@ export const APP_CODES = [
   "TOO_MANY_PARTICIPANTS",
   "MESSAGING_NOT_ALLOWED",
   "BLOCKED",
+  // moderation (src/trpc/init.ts moderatorProcedure, src/modules/moderation)
+  "MODERATOR_REQUIRED",
+  "ADMIN_REQUIRED",
+  "REPORT_CLOSED",
+  "ALREADY_SUSPENDED",
+  "NOT_SUSPENDED",
+  "ALREADY_REMOVED",
 ] as const;
 
 /** A stable, machine-readable reason a request failed: `TRPCClientError#data.appCode`. */

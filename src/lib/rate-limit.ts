@@ -5,7 +5,14 @@ import type { Env } from "../env";
 import { AppError } from "./errors";
 import type { RedisHandle } from "./redis";
 
-export type LimitName = "loginByIp" | "loginByAccount" | "registerByIp" | "mailByTarget";
+export type LimitName = "loginByIp" | "loginByAccount" | "registerByIp" | "mailByTarget" | "reportsByUser";
+
+/**
+ * report.create: reports per reporting account per hour (every call counts, a repeated report of
+ * the same item too). Fixed rather than an env setting: it protects the moderators' queue, not
+ * the server, and a legitimate user rarely files more than a few an hour.
+ */
+export const REPORTS_PER_HOUR = 20;
 
 export interface RateLimits {
   /** Consumes one point; throws TOO_MANY_REQUESTS (with retryAfterSeconds) when over the limit. */
@@ -20,6 +27,7 @@ export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimit
     loginByAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, duration: env.RATE_LIMIT_LOGIN_WINDOW_SECONDS },
     registerByIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, duration: env.RATE_LIMIT_REGISTER_WINDOW_SECONDS },
     mailByTarget: { points: env.RATE_LIMIT_MAIL_PER_TARGET, duration: env.RATE_LIMIT_MAIL_WINDOW_SECONDS },
+    reportsByUser: { points: REPORTS_PER_HOUR, duration: 3600 },
   };
   const limiters = {} as Record<LimitName, RateLimiterAbstract>;
   const insurance = {} as Record<LimitName, RateLimiterMemory>;

@@ -397,7 +397,7 @@ describe("subscription tiers", () => {
 });
 
 describe("catalog", () => {
-  test("every foreign key cascades on delete, except tier_id (NO ACTION) and upload_reservations.media_id (SET NULL)", async () => {
+  test("every foreign key cascades on delete, except tier_id (NO ACTION), upload_reservations.media_id and reports.resolved_by (SET NULL)", async () => {
     const rows = await sql<{ name: string; action: string }[]>`
       SELECT c.conname AS name, c.confdeltype AS action
       FROM pg_constraint c JOIN pg_namespace ns ON ns.oid = c.connamespace
@@ -405,10 +405,54 @@ describe("catalog", () => {
     const exceptions: Record<string, string> = {
       user_subscriptions_tier_id_fkey: "a",
       upload_reservations_media_id_fkey: "n",
+      // A moderator's account going keeps the reports they closed (0065).
+      reports_resolved_by_fkey: "n",
     };
     expect(rows.length).toBeGreaterThanOrEqual(42);
     const unexpected = rows.filter((r) => r.action !== (exceptions[r.name] ?? "c"));
     expect(unexpected.map((r) => ({ ...r }))).toEqual([]);
-    expect(rows.filter((r) => r.name in exceptions).length).toBe(2);
+    expect(rows.filter((r) => r.name in exceptions).length).toBe(3);
+  });
+
+  test("moderation_actions has no foreign keys: the audit log outlives what it describes (0066)", async () => {
+    const rows = await sql`
+      SELECT c.conname FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+      WHERE r.relname = 'moderation_actions' AND c.contype = 'f'`;
+    expect(rows.length).toBe(0);
+  });
+});
+
+describe("moderation rows (0065–0068)", () => {
+  test("deleting a post takes its reports and removal row; deleting an account keeps the audit log and clears resolved_by", async () => {
+    const author = await createUser(sql);
+    const reporter = await createUser(sql);
+    const moderator = await createUser(sql);
+    const p = await post(author.id);
+    await sql`INSERT INTO reports (reporter_id, target_type, target_user_id, post_id, category, description)
+              VALUES (${reporter.id}, 'post', ${author.id}, ${p}, 'spam', 'ads')`;
+    const closed = await idOf(sql<{ id: string }[]>`
+      INSERT INTO reports (reporter_id, target_type, target_user_id, category, description, status, resolved_by, resolved_at)
+      VALUES (${reporter.id}, 'account', ${author.id}, 'spam', 'bot', 'dismissed', ${moderator.id}, now()) RETURNING id`);
+    await sql`INSERT INTO moderation_removals (post_id, reason) VALUES (${p}, 'ads')`;
+    await sql`INSERT INTO moderation_actions (moderator_id, action, target_type, target_id, target_user_id, reason)
+              VALUES (${moderator.id}, 'post.remove', 'post', ${p}, ${author.id}, 'ads')`;
+
+    await sql`DELETE FROM posts WHERE id = ${p}`;
+    const afterPost = await one(sql<{ reports: number; removals: number; actions: number }[]>`
+      SELECT (SELECT count(*) FROM reports WHERE post_id = ${p})::int AS reports,
+             (SELECT count(*) FROM moderation_removals WHERE post_id = ${p})::int AS removals,
+             (SELECT count(*) FROM moderation_actions WHERE target_id = ${p} AND target_type = 'post')::int AS actions`);
+    expect({ ...afterPost }).toEqual({ reports: 0, removals: 0, actions: 1 });
+
+    // The moderator's account goes: the report they closed stays, without them.
+    await sql`DELETE FROM users WHERE id = ${moderator.id}`;
+    const report = await one(sql<{ resolved_by: string | null; status: string }[]>`SELECT resolved_by, status FROM reports WHERE id = ${closed}`);
+    expect({ ...report }).toEqual({ resolved_by: null, status: "dismissed" });
+    // The author's account goes (the purge job's hard delete): its reports go, the log stays.
+    await sql`DELETE FROM users WHERE id = ${author.id}`;
+    const left = await one(sql<{ reports: number; actions: number }[]>`
+      SELECT (SELECT count(*) FROM reports WHERE target_user_id = ${author.id})::int AS reports,
+             (SELECT count(*) FROM moderation_actions WHERE target_user_id = ${author.id} AND moderator_id = ${moderator.id})::int AS actions`);
+    expect({ ...left }).toEqual({ reports: 0, actions: 1 });
   });
 });

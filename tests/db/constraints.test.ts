@@ -950,3 +950,155 @@ test("conversation_participants follows conversations.participant_ids (insert an
   await sql`DELETE FROM conversations WHERE id = ${conv!.id}`;
   expect(await members()).toEqual([]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// moderation (0064–0068): roles, reports, the audit log, moderator removals. Every statement makes
+// fresh rows (a fresh reporter, post or comment), so the cases can run in more than one describe.
+
+check("users", "users_role_valid",
+  ["user", "moderator", "admin"].map((role) => () => {
+    const u = `ro_${uid()}`;
+    return sql`INSERT INTO users (username, email, password_hash, role) VALUES (${u}, ${`${u}@role.test`}, 'h', ${role})`;
+  }),
+  ["root", "Admin", ""].map((role) => () => {
+    const u = `ro_${uid()}`;
+    return sql`INSERT INTO users (username, email, password_hash, role) VALUES (${u}, ${`${u}@role.test`}, 'h', ${role})`;
+  }));
+{
+  interface ReportCols {
+    reporterId?: string; targetType?: string; targetUserId?: string; postId?: string | null; commentId?: string | null;
+    messageId?: string | null; category?: string; description?: string; status?: string; note?: string | null;
+    resolvedBy?: string | null; resolvedAt?: string | null;
+  }
+  /** A report (by a fresh reporter unless one is given): an open spam report of fx.post by default. */
+  const insertReport = (o: ReportCols) => async () => {
+    const reporterId = o.reporterId ?? (await newUser()).id;
+    const closed = o.status !== undefined && o.status !== "open";
+    await sql`INSERT INTO reports (reporter_id, target_type, target_user_id, post_id, comment_id, message_id, category, description,
+                                   status, resolution_note, resolved_by, resolved_at)
+              VALUES (${reporterId}, ${o.targetType ?? "post"}, ${o.targetUserId ?? fx.a.id},
+                      ${o.postId === undefined ? fx.post.id : o.postId}, ${o.commentId ?? null}, ${o.messageId ?? null},
+                      ${o.category ?? "spam"}, ${o.description ?? "buy now"}, ${o.status ?? "open"}, ${o.note ?? null},
+                      ${o.resolvedBy ?? null}, ${o.resolvedAt === undefined ? (closed ? inAnHour() : null) : o.resolvedAt})`;
+  };
+  const message = async () => {
+    const [m] = await sql<{ id: string }[]>`
+      INSERT INTO messages (conversation_id, sender_id, content) VALUES (${fx.conversationId}, ${fx.a.id}, 'hi') RETURNING id`;
+    return m!.id;
+  };
+  /** A report of fx's comment (by fx.b); fx is set in beforeAll, so this runs inside statements. */
+  const forComment = (o: ReportCols = {}) => insertReport({ targetType: "comment", postId: null, commentId: fx.commentId, targetUserId: fx.b.id, ...o })();
+  fk("reports", "reports_reporter_id_fkey", [insertReport({})], [insertReport({ reporterId: NOPE })]);
+  fk("reports", "reports_target_user_id_fkey", [insertReport({})], [insertReport({ targetUserId: NOPE })]);
+  fk("reports", "reports_post_id_fkey", [insertReport({})], [insertReport({ postId: NOPE })]);
+  fk("reports", "reports_comment_id_fkey",
+    [() => forComment()],
+    [() => forComment({ commentId: NOPE })]);
+  fk("reports", "reports_message_id_fkey",
+    [async () => insertReport({ targetType: "message", postId: null, messageId: await message() })()],
+    [insertReport({ targetType: "message", postId: null, messageId: NOPE })]);
+  fk("reports", "reports_resolved_by_fkey",
+    [() => insertReport({ status: "resolved", resolvedBy: fx.b.id })()],
+    [insertReport({ status: "resolved", resolvedBy: NOPE })]);
+  check("reports", "reports_target_matches",
+    [
+      insertReport({}),
+      () => forComment(),
+      async () => insertReport({ targetType: "message", postId: null, messageId: await message() })(),
+      insertReport({ targetType: "account", postId: null }),
+    ],
+    [
+      insertReport({ targetType: "account" }), // an account report names no post
+      () => insertReport({ targetType: "post", commentId: fx.commentId })(), // two targets
+      insertReport({ targetType: "comment", postId: null }), // no comment
+      insertReport({ targetType: "user", postId: null }), // not a type
+      insertReport({ targetType: "POST" }),
+    ]);
+  check("reports", "reports_category_valid",
+    ["spam", "harassment", "self_harm", "other"].map((category) => insertReport({ category })),
+    ["rude", "SPAM", ""].map((category) => insertReport({ category })));
+  check("reports", "reports_description_valid",
+    [insertReport({ description: "x" }), insertReport({ description: "y".repeat(2000) })],
+    [insertReport({ description: "" }), insertReport({ description: " \n\t" }), insertReport({ description: "z".repeat(2001) })]);
+  check("reports", "reports_status_valid",
+    ["open", "resolved", "dismissed"].map((status) => insertReport({ status })),
+    ["closed", "OPEN"].map((status) => insertReport({ status })));
+  check("reports", "reports_resolution_consistent",
+    [() => insertReport({ status: "dismissed", note: "fine", resolvedBy: fx.b.id })(), insertReport({ status: "resolved", resolvedBy: null })],
+    [
+      insertReport({ status: "open", resolvedAt: inAnHour() }),
+      insertReport({ status: "open", note: "already?" }),
+      () => insertReport({ status: "open", resolvedBy: fx.b.id })(),
+      insertReport({ status: "resolved", resolvedAt: null }),
+    ]);
+  check("reports", "reports_note_length",
+    [insertReport({ status: "resolved", note: "n".repeat(2000) })],
+    [insertReport({ status: "resolved", note: "n".repeat(2001) })]);
+  check("reports", "reports_no_self",
+    [() => insertReport({ targetType: "account", postId: null, targetUserId: fx.b.id })()],
+    [() => insertReport({ reporterId: fx.a.id, targetUserId: fx.a.id })()]);
+  let reporter: TestUser;
+  unique("reports", "reports_one_open_per_target",
+    [
+      async () => { reporter = await newUser(); await insertReport({ reporterId: reporter.id })(); },
+      // closed reports of the same target, other reporters and other targets may repeat
+      () => insertReport({ reporterId: reporter.id, status: "dismissed" })(),
+      () => insertReport({ reporterId: reporter.id, status: "dismissed" })(),
+      insertReport({}),
+      () => insertReport({ reporterId: reporter.id, targetType: "account", postId: null })(),
+      () => forComment({ reporterId: reporter.id }),
+    ],
+    [
+      () => insertReport({ reporterId: reporter.id })(),
+      () => insertReport({ reporterId: reporter.id, targetType: "account", postId: null })(),
+    ]);
+}
+{
+  interface ActionCols { moderatorId?: string | null; action?: string; targetType?: string; reason?: string | null }
+  const insertAction = (o: ActionCols) => () =>
+    sql`INSERT INTO moderation_actions (moderator_id, action, target_type, target_id, target_user_id, reason)
+        VALUES (${o.moderatorId === undefined ? fx.b.id : o.moderatorId}, ${o.action ?? "post.remove"}, ${o.targetType ?? "post"},
+                ${fx.post.id}, ${fx.a.id}, ${o.reason === undefined ? "spam" : o.reason})`;
+  check("moderation_actions", "moderation_actions_action_valid",
+    [insertAction({}), insertAction({ action: "post.restore" }), insertAction({ action: "report.dismiss", targetType: "report" })],
+    [insertAction({ action: "post.delete" }), insertAction({ action: "", targetType: "" })]);
+  check("moderation_actions", "moderation_actions_target_matches",
+    [insertAction({ action: "role.set", targetType: "account" }), insertAction({ action: "account.suspend", targetType: "account" })],
+    [insertAction({ action: "role.set", targetType: "role" }), insertAction({ action: "post.remove", targetType: "comment" })]);
+  check("moderation_actions", "moderation_actions_reason_valid",
+    [insertAction({ action: "post.restore", reason: null }), insertAction({ reason: "r".repeat(1000) })],
+    [
+      insertAction({ reason: null }),
+      insertAction({ action: "account.suspend", targetType: "account", reason: " \n" }),
+      insertAction({ action: "post.restore", reason: "r".repeat(1001) }),
+    ]);
+  check("moderation_actions", "moderation_actions_moderator_required",
+    [insertAction({ action: "role.set", targetType: "account", moderatorId: null, reason: null })],
+    [insertAction({ moderatorId: null }), insertAction({ action: "report.resolve", targetType: "report", moderatorId: null })]);
+}
+{
+  const freshComment = async () => {
+    const [c] = await sql<{ id: string }[]>`
+      INSERT INTO comments (post_id, user_id, content) VALUES (${fx.post.id}, ${fx.b.id}, ${`c ${uid()}`}) RETURNING id`;
+    return c!.id;
+  };
+  const insertRemoval = (o: { postId?: string | null; commentId?: string | null; reason?: string }) => () =>
+    sql`INSERT INTO moderation_removals (post_id, comment_id, reason) VALUES (${o.postId ?? null}, ${o.commentId ?? null}, ${o.reason ?? "spam"})`;
+  const freshPost = async () => (await createPost(sql, fx.a.id)).id;
+  fk("moderation_removals", "moderation_removals_post_id_fkey",
+    [async () => insertRemoval({ postId: await freshPost() })()], [insertRemoval({ postId: NOPE })]);
+  fk("moderation_removals", "moderation_removals_comment_id_fkey",
+    [async () => insertRemoval({ commentId: await freshComment() })()], [insertRemoval({ commentId: NOPE })]);
+  uniquePair("moderation_removals", "moderation_removals_post_id_key", async () => insertRemoval({ postId: await freshPost() }));
+  uniquePair("moderation_removals", "moderation_removals_comment_id_key", async () => insertRemoval({ commentId: await freshComment() }));
+  check("moderation_removals", "moderation_removals_one_target",
+    [async () => insertRemoval({ postId: await freshPost() })(), async () => insertRemoval({ commentId: await freshComment() })()],
+    [insertRemoval({}), async () => insertRemoval({ postId: await freshPost(), commentId: await freshComment() })()]);
+  check("moderation_removals", "moderation_removals_reason_valid",
+    [async () => insertRemoval({ postId: await freshPost(), reason: "r".repeat(1000) })()],
+    [
+      async () => insertRemoval({ postId: await freshPost(), reason: "" })(),
+      async () => insertRemoval({ postId: await freshPost(), reason: " \n" })(),
+      async () => insertRemoval({ postId: await freshPost(), reason: "r".repeat(1001) })(),
+    ]);
+}

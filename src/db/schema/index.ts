@@ -12,3 +12,4 @@ export * from "./storage";
 export * from "./jobs";
 export * from "./timelines";
 export * from "./account-stats";
+export * from "./moderation";

@@ -1,5 +1,5 @@
 // Accounts and everything hanging directly off them: 0001 (users, user_profiles), 0018 (sessions),
-// 0019 (user_blocks, user_mutes), 0023 (auth_tokens). The SQL migrations are the source of truth; this is their mirror
+// 0019 (user_blocks, user_mutes), 0023 (auth_tokens), 0064 (users.role). The SQL migrations are the source of truth; this is their mirror
 // (tests/db/drizzle-drift.test.ts keeps the two in step). Constraint and index names are the ones
 // PostgreSQL holds, including its generated `<table>_<column>_key` names for column-level UNIQUE.
 import { sql } from "drizzle-orm";
@@ -32,11 +32,14 @@ export const users = pgTable(
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     lastLoginAt: tstz("last_login_at"),
     deletedAt: tstz("deleted_at"),
+    /** 'user' | 'moderator' | 'admin' (0064): set by `bun run admin:grant`, read fresh by moderatorProcedure. */
+    role: varchar("role", { length: 20 }).notNull().default("user"),
   },
   (t) => [
     check("users_username_length", sql`LENGTH(${t.username}) BETWEEN 3 AND 30`),
     check("users_username_format", sql`${t.username} ~ '^[a-zA-Z0-9_]+$'`),
     check("users_status_valid", sql`${t.status} IN ('active', 'suspended', 'deleted')`),
+    check("users_role_valid", sql`${t.role} IN ('user', 'moderator', 'admin')`),
     index("idx_users_email").on(t.email),
     index("idx_users_status").on(t.status).where(sql`${t.status} = 'active'`),
     uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
@@ -79,6 +82,7 @@ export const userProfiles = pgTable(
     index("idx_user_profiles_style_config_gin").using("gin", t.styleConfig),
     index("user_profiles_display_name_prefix_idx").on(sql`lower(${t.displayName}) text_pattern_ops`),
     index("user_profiles_not_public_idx").on(t.userId).where(sql`${t.visibility} <> 'public'`),
+    index("user_profiles_display_name_words_idx").using("gin", sql`to_tsvector('public.simple_unaccent'::regconfig, coalesce(${t.displayName}, ''))`),
   ],
 );
 

@@ -188,6 +188,8 @@ export async function restorePost(db: Db, userId: string, postId: string): Promi
     UPDATE posts SET deleted_at = NULL
     WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NOT NULL
       AND deleted_at > NOW() - make_interval(days => ${RESTORE_WINDOW_DAYS})
+      -- Removed by a moderator: only a moderator restores it (moderation.restorePost).
+      AND NOT EXISTS (SELECT 1 FROM moderation_removals mr WHERE mr.post_id = posts.id)
     RETURNING id`);
   if (!row) throw new AppError("NOT_FOUND", "Post not found");
   return (await fetchVisiblePosts(db, userId, [postId]))[0]!;
