@@ -25,6 +25,7 @@ import { allJobs } from "./jobs";
 import { formatSeedReport, isEmptyDatabase, seedDatabase } from "./db/seed";
 import { startJobs } from "./jobs/runner";
 import { endMessageStreams } from "./modules/message/message.events";
+import { endNotificationStreams } from "./modules/notification/notification.events";
 
 export interface RunningServer {
   deps: AppDeps;
@@ -44,7 +45,7 @@ export interface RunningServer {
 export interface DrainReport {
   /** Requests being handled when the drain started. */
   inFlight: number;
-  /** Message event streams ended with a `reconnect` event. */
+  /** Message and notification event streams ended with a `reconnect` event. */
   streams: number;
   /** Whether the grace deadline passed with requests still running (connections reset). */
   forced: boolean;
@@ -55,7 +56,8 @@ export interface DrainReport {
 //  1. `draining`: /ready answers 503 (the load balancer stops sending); any other new request gets
 //     503 + Retry-After + Connection: close (a retry lands on another process) — the listener stays
 //     open until in-flight requests are done, so probes see 503 rather than a refused connection;
-//     message streams send `reconnect` and end (src/modules/message/message.events.ts); jobs stop
+//     message and notification streams send `reconnect` and end (message.events.ts,
+//     notification.events.ts); jobs stop
 //     claiming (a running job finishes).
 //  2. In-flight handlers finish, up to the grace deadline; then Bun's server.stop() without force
 //     stops listening and waits for response bodies still streaming (the deadline still holds).
@@ -190,6 +192,7 @@ export async function startServer(
     async stop() {
       gate.draining = true;
       endMessageStreams(deps.pubsub);
+      endNotificationStreams(deps.pubsub);
       await server.stop(true);
       await jobs?.stop();
       await closeAll();
@@ -200,7 +203,7 @@ export async function startServer(
         const deadline = started + graceMs;
         const inFlight = gate.inFlight;
         gate.draining = true;
-        const streams = endMessageStreams(deps.pubsub);
+        const streams = endMessageStreams(deps.pubsub) + endNotificationStreams(deps.pubsub);
         const jobsStopped = jobs?.stop().catch((err) => log.error({ err }, "stopping jobs failed"));
         log.info({ inFlight, streams, graceMs }, "draining: /ready is 503, waiting for in-flight requests");
         let forced = !(await gate.idle(deadline - performance.now()));

@@ -29,6 +29,8 @@ const CONCURRENCY = 4;
 const NOT_FUZZED: Record<string, string> = {
   "message.onEvent":
     "subscription: an SSE stream that stays open on valid input; its only input (lastEventId, from Last-Event-ID) is an id checked by onEventInput and the input-safety middleware, and the stream is covered by tests/modules/message*.test.ts",
+  "notification.onEvent":
+    "subscription: an SSE stream that stays open on valid input; its only input (lastEventId, from Last-Event-ID) is an id checked by onEventInput and the input-safety middleware, and the stream is covered by tests/modules/notification-live.test.ts",
 };
 
 const ctx = useServer();

@@ -1,6 +1,7 @@
 // Conversations, messages and notifications: 0014, 0015 (plus the foreign-key indexes of 0017);
 // the outgoing-mail outbox: 0024; messaging (0046 direct_key, 0047 conversation_participants,
-// 0048 messages by (conversation_id, id), 0049 one unread message notification per conversation).
+// 0048 messages by (conversation_id, id), 0049 one unread message notification per conversation,
+// 0070 notifications.xact for live delivery, 0071 the grouping index).
 // Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
@@ -8,6 +9,7 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
   index,
   integer,
   pgTable,
@@ -21,6 +23,9 @@ import { notificationType } from "./enums";
 import { posts } from "./posts";
 import { comments } from "./social";
 import { users } from "./users";
+
+/** PostgreSQL's 64-bit transaction id (Drizzle has no built-in for it); read as decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
 /** 1:1 and group conversations; participants are an array of user ids (no foreign key). */
 export const conversations = pgTable(
@@ -115,6 +120,8 @@ export const notifications = pgTable(
     isRead: boolean("is_read").notNull().default(false),
     readAt: tstz("read_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
+    /** 0070: the inserting transaction (pg_current_xact_id()); live delivery polls by it. NULL on older rows. */
+    xact: xid8("xact").default(sql`pg_current_xact_id()`),
   },
   (t) => [
     check("notifications_title_not_empty", sql`LENGTH(TRIM(${t.title})) > 0`),
@@ -140,6 +147,10 @@ export const notifications = pgTable(
     uniqueIndex("notifications_one_unread_message_idx")
       .on(t.userId, t.actionUrl)
       .where(sql`${t.type} = 'message' AND ${t.isRead} = FALSE`),
+    // 0070: live delivery's poll, per streaming user by inserting transaction.
+    index("notifications_user_xact_idx").on(t.userId, t.xact).where(sql`${t.xact} IS NOT NULL`),
+    // 0071: notification.grouped, one index-only range; also INCLUDE (actor_id, is_read) in SQL.
+    index("notifications_user_group_idx").on(t.userId, t.type, t.postId, t.createdAt, t.id),
   ],
 );
 

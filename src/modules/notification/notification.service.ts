@@ -3,16 +3,16 @@
 // muted; likes and reposts notify once per actor and post (a partial unique index), follows once
 // per actor and recipient per 24 hours (FOLLOW_NOTIFICATION_WINDOW), and a mention only reaches
 // someone who may see the post (once per post and account ever: post-content.ts).
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
-import { iso, many, one } from "../../db/query";
+import { anyBigint, iso, many, one } from "../../db/query";
 import { decodeCursor, toPage, type Page } from "../../lib/pagination";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 
 export type { NotificationType } from "./notification.constants";
 import type { NotificationType } from "./notification.constants";
 
-const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> = {
+export const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> = {
   follow: " followed you",
   friend: " followed you back: you are now friends",
   like: " liked your post",
@@ -88,7 +88,7 @@ export async function notifySystem(db: DbOrTx, p: { recipientId: string; title: 
     VALUES (${p.recipientId}, 'system', ${p.title}, ${p.content ?? null}, ${p.actionUrl ?? null})`);
 }
 
-interface NotificationRow {
+export interface NotificationRow {
   id: string;
   type: NotificationType;
   title: string;
@@ -121,6 +121,25 @@ function notificationView(r: NotificationRow) {
 }
 export type NotificationView = ReturnType<typeof notificationView>;
 
+const NOTIFICATION_COLUMNS = sql`
+  n.id, n.type, n.title, n.content, n.action_url, n.is_read, n.read_at, n.created_at, n.post_id, n.comment_id,
+  n.actor_id, a.username AS actor_username, ap.display_name AS actor_display_name`;
+const NOTIFICATION_FROM = sql`
+  notifications n
+  LEFT JOIN users a ON a.id = n.actor_id
+  LEFT JOIN user_profiles ap ON ap.user_id = n.actor_id`;
+
+/**
+ * What a notification may still show its recipient (`recipient`: a parameter, or n.user_id when
+ * one query serves many recipients): no actor (system), or an active actor with no block either
+ * way. Every read — the list, the live stream and its replay, the groups — applies this one rule.
+ */
+export function visibleNotificationSql(recipient: SQL) {
+  return sql`(n.actor_id IS NULL OR (a.status = 'active' AND NOT EXISTS (
+    SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ${recipient} AND b.blocked_id = n.actor_id)
+                                 OR (b.blocker_id = n.actor_id AND b.blocked_id = ${recipient}))))`;
+}
+
 /** Newest first; actors who since became inactive or blocked are hidden. */
 export async function listNotifications(
   db: DbOrTx,
@@ -129,16 +148,11 @@ export async function listNotifications(
 ): Promise<Page<NotificationView>> {
   const after = decodeCursor(input.cursor, 2);
   const rows = await many<NotificationRow>(db, sql`
-    SELECT n.id, n.type, n.title, n.content, n.action_url, n.is_read, n.read_at, n.created_at, n.post_id, n.comment_id,
-           n.actor_id, a.username AS actor_username, ap.display_name AS actor_display_name
-    FROM notifications n
-    LEFT JOIN users a ON a.id = n.actor_id
-    LEFT JOIN user_profiles ap ON ap.user_id = n.actor_id
+    SELECT ${NOTIFICATION_COLUMNS}
+    FROM ${NOTIFICATION_FROM}
     WHERE n.user_id = ${userId}
       ${input.unreadOnly ? sql`AND n.is_read = FALSE` : sql``}
-      AND (n.actor_id IS NULL OR (a.status = 'active' AND NOT EXISTS (
-        SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ${userId} AND b.blocked_id = n.actor_id)
-                                     OR (b.blocker_id = n.actor_id AND b.blocked_id = ${userId}))))
+      AND ${visibleNotificationSql(sql`${userId}`)}
       ${after ? sql`AND (n.created_at, n.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
     ORDER BY n.created_at DESC, n.id DESC
     LIMIT ${input.limit + 1}`);
@@ -146,13 +160,78 @@ export async function listNotifications(
   return toPage(rows, input.limit, notificationView, (r) => [r.created_at, r.id]);
 }
 
-/** Who may still appear in a user's notifications: no actor (system), or an active one with no block either way. */
+/** Replay of the live stream: the visible notifications with an id above `afterId`, oldest first. */
+export async function notificationsSince(db: DbOrTx, userId: string, afterId: string, limit: number): Promise<NotificationView[]> {
+  const rows = await many<NotificationRow>(db, sql`
+    SELECT ${NOTIFICATION_COLUMNS}
+    FROM ${NOTIFICATION_FROM}
+    WHERE n.user_id = ${userId} AND n.id > ${afterId}::bigint AND ${visibleNotificationSql(sql`${userId}`)}
+    ORDER BY n.id
+    LIMIT ${limit}`);
+  return rows.map(notificationView);
+}
+
+/** Notifications by id, as notification.list shows them (the caller checked they are the user's and visible). */
+export async function listByIds(db: DbOrTx, ids: string[]): Promise<NotificationView[]> {
+  if (ids.length === 0) return [];
+  const rows = await many<NotificationRow>(db, sql`SELECT ${NOTIFICATION_COLUMNS} FROM ${NOTIFICATION_FROM} WHERE n.id = ${anyBigint(ids)}`);
+  return rows.map(notificationView);
+}
+
+/** The newest notification id of the user (0 when none): where a fresh stream says it starts. */
+export async function latestNotificationId(db: DbOrTx, userId: string): Promise<string> {
+  const row = await one<{ id: string }>(db, sql`
+    SELECT COALESCE(max(id), 0)::text AS id FROM notifications WHERE user_id = ${userId}`);
+  return row!.id;
+}
+
+export interface CommittedRow extends NotificationRow {
+  user_id: string;
+  /** The inserting transaction (xid8 as text); null only for rows older than 0070. */
+  xact: string | null;
+  /** This row still passes visibleNotificationSql (it is delivered only then). */
+  visible: boolean;
+}
+
+/**
+ * One poll of live delivery (notification.live.ts): for each (user, floor) the rows whose
+ * inserting transaction is at or above the floor and that are committed now, and `horizon`, the
+ * snapshot's xmin — every transaction below it had finished when this statement ran, so the next
+ * poll's floor. Both come from one statement, hence one snapshot. Hidden rows come back too
+ * (visible = false) so the caller can tell "seen" from "not yet committed". A null floor means
+ * this statement's own horizon: a new subscriber's baseline (what is committed already is replay's).
+ */
+export async function committedSince(
+  db: DbOrTx,
+  floors: { userId: string; floor: string | null }[],
+): Promise<{ horizon: string; rows: CommittedRow[] }> {
+  for (const f of floors) if (!/^\d{1,20}$/.test(f.userId) || (f.floor !== null && !/^\d{1,20}$/.test(f.floor))) throw new Error("bad poll floor");
+  const users = `{${floors.map((f) => f.userId).join(",")}}`;
+  const xids = `{${floors.map((f) => f.floor ?? "NULL").join(",")}}`;
+  const rows = await many<CommittedRow & { horizon: string }>(db, sql`
+    WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon)
+    SELECT h.horizon, r.* FROM h LEFT JOIN LATERAL (
+      SELECT ${NOTIFICATION_COLUMNS}, n.user_id, n.xact::text AS xact, ${visibleNotificationSql(sql`n.user_id`)} AS visible
+      FROM unnest(${users}::bigint[], ${xids}::xid8[]) AS f(user_id, floor)
+      -- OFFSET 0 keeps this a per-user subquery: one range of notifications_user_xact_idx each. Flattened,
+      -- the planner cannot know the floors and may hash-join a scan of the whole table.
+      CROSS JOIN LATERAL (
+        SELECT * FROM notifications n WHERE n.user_id = f.user_id AND n.xact >= COALESCE(f.floor, h.horizon::xid8) OFFSET 0
+      ) n
+      LEFT JOIN users a ON a.id = n.actor_id
+      LEFT JOIN user_profiles ap ON ap.user_id = n.actor_id
+    ) r ON TRUE`);
+  return { horizon: rows[0]!.horizon, rows: rows.filter((r) => r.id !== null) };
+}
+
+export { notificationView };
+
 /**
  * The actor is still someone the recipient may see: three small hashed sets (inactive accounts,
  * and the recipient's blocks both ways) instead of lookups per notification, so the badge count
  * stays an index range scan.
  */
-function visibleActorSql(userId: string) {
+export function visibleActorSql(userId: string) {
   return sql`(n.actor_id IS NULL OR (
     n.actor_id NOT IN (SELECT id FROM users WHERE status <> 'active')
     AND n.actor_id NOT IN (SELECT blocked_id FROM user_blocks WHERE blocker_id = ${userId})
