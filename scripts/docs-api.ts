@@ -11,7 +11,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { z } from "zod";
 import { SESSION_COOKIE } from "../src/modules/auth/cookies";
-import { authedProcedure, publicProcedure, viewerProcedure } from "../src/trpc/init";
+import { authedProcedure, moderatorProcedure, publicProcedure, viewerProcedure } from "../src/trpc/init";
 import { appRouter } from "../src/trpc/router";
 
 export const RPC_PATH = "/api/rpc";
@@ -19,7 +19,7 @@ export const API_MD = "docs/api.md";
 export const OPENAPI_JSON = "docs/openapi.json";
 
 export type Kind = "query" | "mutation" | "subscription";
-export type Tier = "public" | "viewer" | "authed";
+export type Tier = "public" | "viewer" | "authed" | "moderator";
 type JsonSchema = Record<string, unknown>;
 
 export interface ErrorCase {
@@ -57,6 +57,7 @@ function middlewaresOf(builder: unknown): unknown[] {
 
 const TIERS: [Tier, unknown[]][] = [
   // Most specific first: an authed procedure also starts with the viewer's and the public middlewares.
+  ["moderator", middlewaresOf(moderatorProcedure)],
   ["authed", middlewaresOf(authedProcedure)],
   ["viewer", middlewaresOf(viewerProcedure)],
   ["public", middlewaresOf(publicProcedure)],
@@ -67,7 +68,7 @@ export function tierOf(path: string, def: ProcedureDef): Tier {
   for (const [tier, prefix] of TIERS) {
     if (prefix.every((mw, i) => def.middlewares[i] === mw)) return tier;
   }
-  throw new Error(`${path} is built on none of publicProcedure, viewerProcedure, authedProcedure (src/trpc/init.ts)`);
+  throw new Error(`${path} is built on none of publicProcedure, viewerProcedure, authedProcedure, moderatorProcedure (src/trpc/init.ts)`);
 }
 
 /** JSON Schema of a Zod schema, without `$schema` (OpenAPI 3.1's default dialect is 2020-12 already). */
@@ -99,7 +100,8 @@ function errorsOf(kind: Kind, tier: Tier, hasInput: boolean): ErrorCase[] {
   const add = (code: TRPCError["code"], appCodes: string[], when: string) => errors.push({ code, httpStatus: status(code), appCodes, when });
   if (hasInput) add("BAD_REQUEST", [], "the input does not match its schema (`data.field`, `data.zodError`)");
   if (tier !== "public") add("UNAUTHORIZED", ["SESSION_INVALID"], "a Bearer token that is unknown, revoked or expired");
-  if (tier === "authed") add("UNAUTHORIZED", ["SESSION_REQUIRED"], "no credential (or a stale cookie)");
+  if (tier === "authed" || tier === "moderator") add("UNAUTHORIZED", ["SESSION_REQUIRED"], "no credential (or a stale cookie)");
+  if (tier === "moderator") add("FORBIDDEN", ["MODERATOR_REQUIRED"], "the caller's role (read fresh on every call) is neither moderator nor admin");
   if (tier !== "public" && kind === "mutation") {
     add("FORBIDDEN", ["CSRF"], "cookie-authenticated from an Origin outside ALLOWED_ORIGINS");
   }
@@ -226,6 +228,7 @@ const TIER_TEXT: Record<Tier, string> = {
   public: "public — no credential read",
   viewer: "viewer — anyone; the answer depends on who is asking when signed in",
   authed: "authed — signed in (Bearer token or session cookie)",
+  moderator: "moderator — signed in with the role moderator or admin (users.role, read on every call)",
 };
 
 function wireLine(p: ProcedureDoc): string {

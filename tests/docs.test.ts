@@ -90,6 +90,8 @@ describe("tiers and schemas", () => {
     expect(tier["feed.home"]).toBe("authed");
     expect(tier["auth.me"]).toBe("authed");
     expect(tier["message.onEvent"]).toBe("authed");
+    expect(tier["report.create"]).toBe("authed");
+    expect(tier["moderation.reports"]).toBe("moderator");
   });
 
   test("schemas render compactly", () => {
