@@ -4,13 +4,11 @@
 // access, and live delivery over server-sent events (tRPC httpSubscriptionLink): across two
 // server instances sharing Redis, nothing for non-participants, and replay on reconnection.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
 import { env as processEnv } from "../../src/env";
-import type { AppRouter } from "../../src/trpc/router";
 import { canRunConcurrently } from "../helpers/db";
 import { block, createUser, createUserWithToken, follow, type TestUser } from "../helpers/factories";
 import { type Authed, ok, rpc, type RpcResult, startTestServer, useServer } from "../helpers/server";
+import { listenSse, rawSseUntilReady, type SseEvent, type SseListener } from "../helpers/sse";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
@@ -400,72 +398,13 @@ describe("read markers, unread counts, notifications", () => {
 });
 
 // ------------------------------------------------------------------------------------------------
-// Live delivery (SSE). Bun has no global EventSource: the `eventsource` package, whose fetch
-// option carries the Bearer token.
+// Live delivery (SSE), through the real tRPC client (tests/helpers/sse.ts).
 
-type Event = { type: string; [k: string]: any };
+type Event = SseEvent;
+type Listener = SseListener;
 
-function sseClient(baseUrl: string, token: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpSubscriptionLink({
-        url: `${baseUrl}/api/rpc`,
-        EventSource,
-        eventSourceOptions: {
-          fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } }),
-        },
-      }),
-    ],
-  });
-}
-
-interface Listener {
-  events: Event[];
-  /** Tracked ids of message events, in arrival order. */
-  ids: string[];
-  /** The id the ready event carried (where a reconnection resumes). */
-  readyId: string | null;
-  errors: unknown[];
-  waitFor(pred: (events: Event[]) => boolean, ms?: number): Promise<void>;
-  stop(): void;
-}
-
-async function listen(baseUrl: string, u: Authed, lastEventId?: string): Promise<Listener> {
-  const events: Event[] = [];
-  const ids: string[] = [];
-  const errors: unknown[] = [];
-  const client = sseClient(baseUrl, u.token);
-  const sub = client.message.onEvent.subscribe(lastEventId ? { lastEventId } : undefined, {
-    onData(value: any) {
-      // tracked events arrive as { id, data }: messages (id = message id) and ready (where to resume).
-      const tracked = value && typeof value === "object" && "id" in value && "data" in value;
-      const event: Event = tracked ? value.data : value;
-      if (event.type === "keepalive") return;
-      if (tracked && event.type === "message") ids.push(value.id);
-      if (tracked && event.type === "ready") l.readyId = value.id;
-      events.push(event);
-    },
-    onError(err) {
-      errors.push(err);
-    },
-  });
-  const l: Listener = {
-    readyId: null,
-    events,
-    ids,
-    errors,
-    async waitFor(pred, ms = 5_000) {
-      const until = Date.now() + ms;
-      while (!pred(events)) {
-        if (Date.now() > until) throw new Error(`timed out; events so far: ${JSON.stringify(events)} errors: ${String(errors)}`);
-        await Bun.sleep(10);
-      }
-    },
-    stop: () => sub.unsubscribe(),
-  };
-  await l.waitFor((e) => e.some((x) => x.type === "ready"));
-  return l;
-}
+const listen = (baseUrl: string, u: Authed, lastEventId?: string): Promise<Listener> =>
+  listenSse("message", baseUrl, u.token, { lastEventId, waitMs: 5_000, readyMs: 5_000 });
 const messagesOf = (events: Event[]) => events.filter((e) => e.type === "message").map((e) => e.message.content);
 
 describe("live delivery (message.onEvent over SSE)", () => {
@@ -546,20 +485,8 @@ describe("live delivery (message.onEvent over SSE)", () => {
     }
 
     // A browser's EventSource resumes with the Last-Event-ID header: same replay, as raw SSE.
-    const controller = new AbortController();
-    const res = await fetch(`${ctx.s.url}/api/rpc/message.onEvent`, {
-      headers: { authorization: `Bearer ${b.token}`, accept: "text/event-stream", "last-event-id": lastEventId },
-      signal: controller.signal,
-    });
-    expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
-    let text = "";
-    while (!text.includes('"type":"ready"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    controller.abort();
+    const { contentType, text } = await rawSseUntilReady(ctx.s.url, "message.onEvent", b.token, lastEventId);
+    expect(contentType).toContain("text/event-stream");
     const replayed = [...text.matchAll(/"content":"([^"]*)"/g)].map((x) => x[1]);
     expect(replayed).toEqual(["missed 1", "missed 2", "live again"]);
     expect(text).toMatch(/\nid: \d+\n/);

@@ -9,75 +9,24 @@
 //   actor got blocked before it committed is not shown. Signed out → UNAUTHORIZED. Drain → reconnect.
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
 import { env as processEnv } from "../../src/env";
 import { transaction } from "../../src/db/transaction";
 import { notify, notifySystem } from "../../src/modules/notification/notification.service";
 import { REPLAY_MAX } from "../../src/modules/notification/notification.events";
-import type { AppRouter } from "../../src/trpc/router";
 import { canRunConcurrently, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { block, createPost, createSessionToken, createUserWithToken } from "../helpers/factories";
 import { deleteRedisKeys, startTestServer } from "../helpers/server";
+import { listenSse, rawSseUntilReady, type SseEvent } from "../helpers/sse";
 import { post, spawnServer, type ServerProcess } from "../faults/process";
 
 setDefaultTimeout(30_000); // see tests/setup.ts
 
-type Event = { type: string; [k: string]: any };
+type Event = SseEvent;
 type Authed = { id: string; username: string; token: string };
 
-interface Listener {
-  events: Event[];
-  /** Tracked ids of notification events, in arrival order. */
-  ids: string[];
-  readyId: string | null;
-  errors: unknown[];
-  waitFor(pred: (events: Event[]) => boolean, ms?: number): Promise<void>;
-  stop(): void;
-}
-
-/** A tRPC client over SSE (the `eventsource` package: Bun has no EventSource), Bearer token in its fetch. */
-async function listen(baseUrl: string, token: string, lastEventId?: string): Promise<Listener> {
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpSubscriptionLink({
-        url: `${baseUrl}/api/rpc`,
-        EventSource,
-        eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } }) },
-      }),
-    ],
-  });
-  const events: Event[] = [];
-  const ids: string[] = [];
-  const errors: unknown[] = [];
-  const l: Listener = {
-    readyId: null,
-    events,
-    ids,
-    errors,
-    async waitFor(pred, ms = 8_000) {
-      const until = Date.now() + ms;
-      while (!pred(events)) {
-        if (Date.now() > until) throw new Error(`timed out; events so far: ${JSON.stringify(events).slice(0, 2000)} errors: ${String(errors)}`);
-        await Bun.sleep(10);
-      }
-    },
-    stop: () => sub.unsubscribe(),
-  };
-  const sub = client.notification.onEvent.subscribe(lastEventId ? { lastEventId } : undefined, {
-    onData(value: any) {
-      const tracked = value && typeof value === "object" && "id" in value && "data" in value;
-      const event: Event = tracked ? value.data : value;
-      if (event.type === "keepalive") return;
-      if (tracked && event.type === "notification") ids.push(value.id);
-      if (tracked && event.type === "ready") l.readyId = value.id;
-      events.push(event);
-    },
-    onError: (err) => void errors.push(err),
-  });
-  await l.waitFor((e) => e.some((x) => x.type === "ready"), 15_000);
-  return l;
-}
+/** A listener over the real tRPC client (tests/helpers/sse.ts). */
+const listen = (baseUrl: string, token: string, lastEventId?: string) =>
+  listenSse("notification", baseUrl, token, { lastEventId, waitMs: 8_000, readyMs: 15_000 });
 const notificationsOf = (events: Event[]) => events.filter((e) => e.type === "notification").map((e) => e.notification);
 const unreadOf = (events: Event[]) => events.filter((e) => e.type === "unread").map((e) => e.count);
 const lastUnread = (events: Event[]) => unreadOf(events).at(-1);
@@ -185,20 +134,8 @@ describe.skipIf(!canRunConcurrently)("two server processes", () => {
       resumed.stop();
     }
     // A browser's EventSource sends the Last-Event-ID header: the same replay, as raw SSE.
-    const controller = new AbortController();
-    const res = await fetch(`${a.url}/api/rpc/notification.onEvent`, {
-      headers: { authorization: `Bearer ${me.token}`, accept: "text/event-stream", "last-event-id": resumed.ids[0]! },
-      signal: controller.signal,
-    });
-    expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
-    let text = "";
-    while (!text.includes('"type":"ready"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    controller.abort();
+    const { contentType, text } = await rawSseUntilReady(a.url, "notification.onEvent", me.token, resumed.ids[0]!);
+    expect(contentType).toContain("text/event-stream");
     // (tRPC also writes an empty id after an untracked event and a `restore-id` event after it.)
     const tracked = [...text.matchAll(/data: \{"type":"(notification|ready)"[^\n]*\nid: (\d+)\n/g)].map((m) => `${m[1]} ${m[2]}`);
     expect(tracked).toEqual([`notification ${resumed.ids[1]}`, `notification ${resumed.ids[2]}`, `ready ${resumed.ids[2]}`]);

@@ -14,12 +14,15 @@
 // httpSubscriptionLink close its EventSource for good; a stream that just ends is a dropped
 // connection to EventSource, which reconnects by itself — through the load balancer to a process
 // that is not draining — resuming from the last event id, so nothing is lost across a deploy.
+// The subscribe / resync / keepalive / session re-check / shutdown loop is shared with
+// notification.onEvent: src/modules/events/live-stream.ts. What is messaging's own is here.
 import { sql } from "drizzle-orm";
-import { tracked, TRPCError } from "@trpc/server";
+import { tracked } from "@trpc/server";
 import type { Db } from "../../db/client";
 import { one } from "../../db/query";
 import type { Logger } from "../../lib/logger";
 import type { PubSub } from "../../lib/pubsub";
+import { liveStream, replayRows, streamRegistry, type ControlEvent, type StreamRequest } from "../events/live-stream";
 import { messagesSince, type MessageView } from "./message.service";
 
 export type MessageEvent =
@@ -48,36 +51,22 @@ export type MessageEvent =
    */
   | { type: "reconnect" };
 
-type LiveEvent = Exclude<MessageEvent, { type: "ready" } | { type: "keepalive" } | { type: "resync" } | { type: "reconnect" }>;
+type LiveEvent = Exclude<MessageEvent, ControlEvent>;
 
-/** The open streams of each server (keyed by its pubsub: tests run several servers in one process). */
-const openStreams = new WeakMap<PubSub, Set<() => void>>();
+// The shared limits, still importable from here.
+export { KEEPALIVE_MS, REPLAY_MAX, RESUBSCRIBE_MS } from "../events/live-stream";
+
+const openStreams = streamRegistry();
 
 /**
  * Ends every open stream of the server owning `pubsub` (it is draining): each sends `reconnect`
  * and ends within a moment. Returns how many were open.
  */
 export function endMessageStreams(pubsub: PubSub): number {
-  const streams = openStreams.get(pubsub);
-  if (!streams) return 0;
-  for (const end of [...streams]) end();
-  return streams.size;
+  return openStreams.endAll(pubsub);
 }
 
 export const userChannel = (userId: string) => `message:user:${userId}`;
-
-const REPLAY_BATCH = 200;
-export const REPLAY_MAX = 1_000;
-/** How often an open stream re-checks its session (logout, revocation, suspension end it). */
-const SESSION_RECHECK_MS = 30_000;
-/** While the stream could not subscribe (Redis unavailable), how often it tries again. */
-export const RESUBSCRIBE_MS = 1_000;
-/**
- * Bun.serve closes a connection after 10 s without bytes (its default idleTimeout), streaming
- * responses included. tRPC's own `sse.ping` (initTRPC.create) would do this as SSE comments;
- * until it is enabled there, the stream sends a keepalive event.
- */
-export const KEEPALIVE_MS = 5_000;
 
 /** Publishes to each recipient's channel. A failure is logged, not thrown: the write has committed and replay covers it. */
 export async function publishToUsers(pubsub: PubSub, log: Logger, userIds: string[], event: LiveEvent): Promise<void> {
@@ -93,147 +82,39 @@ async function latestMessageId(db: Db, userId: string): Promise<string> {
   return row!.id;
 }
 
-async function sessionAlive(db: Db, sessionId: string): Promise<boolean> {
-  const row = await one<{ ok: number }>(db, sql`
-    SELECT 1 AS ok FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${sessionId} AND s.revoked_at IS NULL AND s.expires_at > NOW() AND u.status = 'active'`);
-  return Boolean(row);
-}
-
 /**
- * The caller's event stream. Subscribes to the caller's channel before replaying, so nothing sent
- * during the replay is lost; live messages already replayed are skipped by id.
+ * The caller's event stream (the loop is liveStream's, src/modules/events/live-stream.ts). It is
+ * subscribed to the caller's channel before replaying, so nothing sent during the replay is lost;
+ * live messages already replayed are skipped by id.
  */
-export async function* messageEvents(opts: {
-  db: Db;
-  pubsub: PubSub;
-  userId: string;
-  sessionId: string;
-  lastEventId: string | null;
-  signal: AbortSignal | undefined;
-  log?: Logger;
-}) {
-  const { db, pubsub, userId, sessionId, lastEventId, signal, log } = opts;
-  const queue: LiveEvent[] = [];
-  let wake: (() => void) | null = null;
-  const poke = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  // Resync events are queued as a flag: several interruptions before the client reads one are one.
-  let resyncDue = false;
-  const onEvent = (event: unknown) => {
-    queue.push(event as LiveEvent);
-    poke();
-  };
-  // The subscription exists only once SUBSCRIBE succeeded (src/lib/pubsub.ts). Redis unavailable:
-  // the stream still opens (replay, ready, keepalives), retries every RESUBSCRIBE_MS and sends
-  // `resync` once subscribed — what was published meanwhile is then fetched by the client.
-  let unsubscribe: (() => Promise<void>) | null = null;
-  const trySubscribe = async (): Promise<boolean> => {
-    try {
-      unsubscribe = await pubsub.subscribe(userChannel(userId), onEvent);
-      return true;
-    } catch (error) {
-      log?.debug({ err: error }, "message stream: subscribe failed, retrying");
-      return false;
-    }
-  };
-  await trySubscribe();
-  let nextSubscribe = Date.now() + RESUBSCRIBE_MS;
-  const offReconnect = pubsub.onReconnect(() => {
-    // Not subscribed yet: try again now; its success sends the one resync.
-    if (unsubscribe) resyncDue = true;
-    else nextSubscribe = 0;
-    poke();
+export function messageEvents(req: StreamRequest) {
+  const { db, userId, lastEventId } = req;
+  let seenUpTo = 0n;
+  return liveStream<LiveEvent, MessageEvent>(req, {
+    channel: userChannel(userId),
+    name: "message stream",
+    registry: openStreams,
+    async *begin() {
+      let resumeFrom: string;
+      if (lastEventId) {
+        const after = yield* replayRows(
+          (after, limit) => messagesSince(db, userId, after, limit),
+          lastEventId,
+          (m): MessageEvent => ({ type: "message", conversationId: m.conversationId, message: m }),
+        );
+        seenUpTo = BigInt(after);
+        resumeFrom = after;
+      } else {
+        // Live messages are not skipped by this id (ids of different conversations do not commit in
+        // order); it only says where a reconnection resumes.
+        resumeFrom = await latestMessageId(db, userId);
+      }
+      yield tracked(resumeFrom, { type: "ready" } as MessageEvent);
+    },
+    deliver(event) {
+      if (event.type !== "message") return event;
+      if (BigInt(event.message.id) <= seenUpTo) return null;
+      return tracked(event.message.id, event as MessageEvent);
+    },
   });
-  signal?.addEventListener("abort", poke);
-  let ending = false;
-  const end = () => {
-    ending = true;
-    poke();
-  };
-  let streams = openStreams.get(pubsub);
-  if (!streams) openStreams.set(pubsub, (streams = new Set()));
-  streams.add(end);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    let seenUpTo = 0n;
-    let resumeFrom: string;
-    if (lastEventId) {
-      let after = lastEventId;
-      let total = 0;
-      for (;;) {
-        const batch = await messagesSince(db, userId, after, REPLAY_BATCH);
-        for (const m of batch) yield tracked(m.id, { type: "message", conversationId: m.conversationId, message: m } as MessageEvent);
-        total += batch.length;
-        if (batch.length) after = batch[batch.length - 1]!.id;
-        if (batch.length < REPLAY_BATCH) break;
-        if (total >= REPLAY_MAX) {
-          yield { type: "resync" } as MessageEvent;
-          break;
-        }
-      }
-      seenUpTo = BigInt(after);
-      resumeFrom = after;
-    } else {
-      // Live messages are not skipped by this id (ids of different conversations do not commit in
-      // order); it only says where a reconnection resumes.
-      resumeFrom = await latestMessageId(db, userId);
-    }
-    yield tracked(resumeFrom, { type: "ready" } as MessageEvent);
-    let nextCheck = Date.now() + SESSION_RECHECK_MS;
-    let nextKeepalive = Date.now() + KEEPALIVE_MS;
-    while (!signal?.aborted) {
-      if (ending) {
-        yield { type: "reconnect" } as MessageEvent;
-        // An AbortError ends tRPC's SSE response without its `return` event (see the top comment).
-        throw new DOMException("server shutting down", "AbortError");
-      }
-      if (!unsubscribe && Date.now() >= nextSubscribe) {
-        if (await trySubscribe()) resyncDue = true;
-        nextSubscribe = Date.now() + RESUBSCRIBE_MS;
-      }
-      if (resyncDue) {
-        resyncDue = false;
-        yield { type: "resync" } as MessageEvent;
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-      }
-      while (queue.length) {
-        const event = queue.shift()!;
-        if (event.type === "message") {
-          const id = BigInt(event.message.id);
-          if (id <= seenUpTo) continue;
-          yield tracked(event.message.id, event as MessageEvent);
-        } else {
-          yield event as MessageEvent;
-        }
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-      }
-      if (Date.now() >= nextKeepalive) {
-        yield { type: "keepalive" } as MessageEvent;
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-        continue;
-      }
-      if (Date.now() >= nextCheck) {
-        if (!(await sessionAlive(db, sessionId))) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session is invalid or expired" });
-        nextCheck = Date.now() + SESSION_RECHECK_MS;
-        continue;
-      }
-      if (signal?.aborted) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        const until = Math.min(nextCheck, nextKeepalive, unsubscribe ? Number.POSITIVE_INFINITY : nextSubscribe);
-        timer = setTimeout(poke, Math.max(0, until - Date.now()));
-      });
-      clearTimeout(timer);
-    }
-  } finally {
-    clearTimeout(timer);
-    streams.delete(end);
-    signal?.removeEventListener("abort", poke);
-    offReconnect();
-    await (unsubscribe as (() => Promise<void>) | null)?.();
-  }
 }

@@ -1,4 +1,5 @@
 import { authedProcedure, router } from "../../trpc/init";
+import { streamRequest } from "../events/live-stream";
 import { messageEvents, publishToUsers } from "./message.events";
 import {
   conversationIdInput,
@@ -43,13 +44,5 @@ export const messageRouter = router({
     messages.setPrivacy(ctx.db, ctx.session.userId, input.who)),
   /** Server-sent events: new messages (tracked by message id, resumable), read and delete updates. */
   onEvent: authedProcedure.input(onEventInput).subscription(({ ctx, input, signal }) =>
-    messageEvents({
-      db: ctx.db,
-      pubsub: ctx.deps.pubsub,
-      userId: ctx.session.userId,
-      sessionId: ctx.session.sessionId,
-      lastEventId: input?.lastEventId ?? null,
-      signal,
-      log: ctx.log,
-    })),
+    messageEvents(streamRequest(ctx, input, signal))),
 });

@@ -20,12 +20,13 @@
 // - `resync` also follows a pub/sub reconnection (unread events may have been lost: re-read the
 //   count). Shutdown: endNotificationStreams (src/server.ts drain) sends `reconnect` and ends the
 //   stream without tRPC's `return` event, so EventSource reconnects to another process.
-import { sql } from "drizzle-orm";
-import { tracked, TRPCError } from "@trpc/server";
-import type { Db, DbOrTx } from "../../db/client";
-import { one } from "../../db/query";
+// - The subscribe / resync / keepalive / session re-check / shutdown loop is the messaging
+//   stream's too: src/modules/events/live-stream.ts. What is this stream's own is here.
+import { tracked } from "@trpc/server";
+import type { DbOrTx } from "../../db/client";
 import type { Logger } from "../../lib/logger";
 import type { PubSub } from "../../lib/pubsub";
+import { liveStream, replayRows, streamRegistry, type StreamRequest } from "../events/live-stream";
 import { pollerFor } from "./notification.live";
 import { latestNotificationId, notificationsSince, unreadCount, type NotificationView } from "./notification.service";
 
@@ -47,20 +48,14 @@ type Queued = { type: "notification"; notification: NotificationView } | UnreadE
 
 export const notificationChannel = (userId: string) => `notification:user:${userId}`;
 
-export const REPLAY_MAX = 1_000;
-const REPLAY_BATCH = 200;
-const SESSION_RECHECK_MS = 30_000;
-const RESUBSCRIBE_MS = 1_000;
-const KEEPALIVE_MS = 5_000;
+// The shared replay cap (tests import it from here).
+export { REPLAY_MAX } from "../events/live-stream";
 
-const openStreams = new WeakMap<PubSub, Set<() => void>>();
+const openStreams = streamRegistry();
 
 /** Ends every open notification stream of the server owning `pubsub` (draining); returns how many. */
 export function endNotificationStreams(pubsub: PubSub): number {
-  const streams = openStreams.get(pubsub);
-  if (!streams) return 0;
-  for (const end of [...streams]) end();
-  return streams.size;
+  return openStreams.endAll(pubsub);
 }
 
 /**
@@ -76,146 +71,45 @@ export async function publishUnread(deps: { db: DbOrTx; pubsub: PubSub; log: Log
   }
 }
 
-async function sessionAlive(db: Db, sessionId: string): Promise<boolean> {
-  const row = await one<{ ok: number }>(db, sql`
-    SELECT 1 AS ok FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${sessionId} AND s.revoked_at IS NULL AND s.expires_at > NOW() AND u.status = 'active'`);
-  return Boolean(row);
-}
-
 const maxId = (a: string, b: string) => (BigInt(a) >= BigInt(b) ? a : b);
 
-export async function* notificationEvents(opts: {
-  db: Db;
-  pubsub: PubSub;
-  userId: string;
-  sessionId: string;
-  lastEventId: string | null;
-  signal: AbortSignal | undefined;
-  log?: Logger;
-}) {
-  const { db, pubsub, userId, sessionId, lastEventId, signal, log } = opts;
-  const queue: Queued[] = [];
-  let wake: (() => void) | null = null;
-  const poke = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const push = (event: Queued) => {
-    queue.push(event);
-    poke();
-  };
-  let resyncDue = false;
-  let unsubscribe: (() => Promise<void>) | null = null;
-  const trySubscribe = async (): Promise<boolean> => {
-    try {
-      unsubscribe = await pubsub.subscribe(notificationChannel(userId), (e) => push(e as UnreadEvent));
-      return true;
-    } catch (error) {
-      log?.debug({ err: error }, "notification stream: subscribe failed, retrying");
-      return false;
-    }
-  };
-  await trySubscribe();
-  let nextSubscribe = Date.now() + RESUBSCRIBE_MS;
-  const offReconnect = pubsub.onReconnect(() => {
-    if (unsubscribe) resyncDue = true;
-    else nextSubscribe = 0;
-    poke();
+/**
+ * The caller's stream (the loop is liveStream's, src/modules/events/live-stream.ts): the channel
+ * carries unread counts, the poller new notifications and counts; both are watched before the
+ * replay.
+ */
+export function notificationEvents(req: StreamRequest) {
+  const { db, userId, lastEventId, log } = req;
+  const replayed = new Set<string>();
+  let highest = "0";
+  return liveStream<Queued, NotificationEvent>(req, {
+    channel: notificationChannel(userId),
+    name: "notification stream",
+    registry: openStreams,
+    async *begin(push, onClose) {
+      // Watching first, then the replay: nothing committed in between is lost.
+      onClose(await pollerFor(db, log).watch(userId, {
+        notification: (notification) => push({ type: "notification", notification }),
+        unread: (u) => push({ type: "unread", ...u }),
+      }));
+      if (lastEventId) {
+        // Keyset pages of distinct ids: replayRows' count is the size of `replayed`.
+        highest = yield* replayRows(
+          (after, limit) => notificationsSince(db, userId, after, limit),
+          lastEventId,
+          (n): NotificationEvent => (replayed.add(n.id), { type: "notification", notification: n }),
+        );
+      } else {
+        highest = await latestNotificationId(db, userId);
+      }
+      yield { type: "unread", ...(await unreadCount(db, userId)) } as NotificationEvent;
+      yield tracked(highest, { type: "ready" } as NotificationEvent);
+    },
+    deliver(event) {
+      if (event.type !== "notification") return event;
+      if (replayed.has(event.notification.id)) return null;
+      highest = maxId(highest, event.notification.id);
+      return tracked(highest, event as NotificationEvent);
+    },
   });
-  let unwatch: (() => void) | null = null;
-  signal?.addEventListener("abort", poke);
-  let ending = false;
-  const end = () => {
-    ending = true;
-    poke();
-  };
-  let streams = openStreams.get(pubsub);
-  if (!streams) openStreams.set(pubsub, (streams = new Set()));
-  streams.add(end);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    // Watching first, then the replay: nothing committed in between is lost.
-    unwatch = await pollerFor(db, log).watch(userId, {
-      notification: (notification) => push({ type: "notification", notification }),
-      unread: (u) => push({ type: "unread", ...u }),
-    });
-    const replayed = new Set<string>();
-    let highest: string;
-    if (lastEventId) {
-      let after = lastEventId;
-      for (;;) {
-        const batch = await notificationsSince(db, userId, after, REPLAY_BATCH);
-        for (const n of batch) {
-          replayed.add(n.id);
-          yield tracked(n.id, { type: "notification", notification: n } as NotificationEvent);
-        }
-        if (batch.length) after = batch[batch.length - 1]!.id;
-        if (batch.length < REPLAY_BATCH) break;
-        if (replayed.size >= REPLAY_MAX) {
-          yield { type: "resync" } as NotificationEvent;
-          break;
-        }
-      }
-      highest = after;
-    } else {
-      highest = await latestNotificationId(db, userId);
-    }
-    yield { type: "unread", ...(await unreadCount(db, userId)) } as NotificationEvent;
-    yield tracked(highest, { type: "ready" } as NotificationEvent);
-    let nextCheck = Date.now() + SESSION_RECHECK_MS;
-    let nextKeepalive = Date.now() + KEEPALIVE_MS;
-    while (!signal?.aborted) {
-      if (ending) {
-        yield { type: "reconnect" } as NotificationEvent;
-        // An AbortError ends tRPC's SSE response without its `return` event (see message.events.ts).
-        throw new DOMException("server shutting down", "AbortError");
-      }
-      if (!unsubscribe && Date.now() >= nextSubscribe) {
-        if (await trySubscribe()) resyncDue = true;
-        nextSubscribe = Date.now() + RESUBSCRIBE_MS;
-      }
-      if (resyncDue) {
-        resyncDue = false;
-        yield { type: "resync" } as NotificationEvent;
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-      }
-      while (queue.length) {
-        const event = queue.shift()!;
-        if (event.type === "notification") {
-          if (replayed.has(event.notification.id)) continue;
-          highest = maxId(highest, event.notification.id);
-          yield tracked(highest, event as NotificationEvent);
-        } else {
-          yield event as NotificationEvent;
-        }
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-      }
-      if (Date.now() >= nextKeepalive) {
-        yield { type: "keepalive" } as NotificationEvent;
-        nextKeepalive = Date.now() + KEEPALIVE_MS;
-        continue;
-      }
-      if (Date.now() >= nextCheck) {
-        if (!(await sessionAlive(db, sessionId))) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session is invalid or expired" });
-        nextCheck = Date.now() + SESSION_RECHECK_MS;
-        continue;
-      }
-      if (signal?.aborted) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        const until = Math.min(nextCheck, nextKeepalive, unsubscribe ? Number.POSITIVE_INFINITY : nextSubscribe);
-        timer = setTimeout(poke, Math.max(0, until - Date.now()));
-      });
-      clearTimeout(timer);
-    }
-  } finally {
-    clearTimeout(timer);
-    streams.delete(end);
-    signal?.removeEventListener("abort", poke);
-    offReconnect();
-    (unwatch as (() => void) | null)?.();
-    await (unsubscribe as (() => Promise<void>) | null)?.();
-  }
 }

@@ -2,6 +2,7 @@ import type { Db } from "../../db/client";
 import type { Logger } from "../../lib/logger";
 import type { PubSub } from "../../lib/pubsub";
 import { authedProcedure, router } from "../../trpc/init";
+import { streamRequest } from "../events/live-stream";
 import * as notifications from "./notification.service";
 import { countSchema } from "../common/common.output";
 import { groupedNotifications, markGroupRead } from "./notification.grouped";
@@ -45,13 +46,5 @@ export const notificationRouter = router({
    * count on open and on every change, ready / keepalive / resync / reconnect.
    */
   onEvent: authedProcedure.input(onEventInput).subscription(({ ctx, input, signal }) =>
-    notificationEvents({
-      db: ctx.db,
-      pubsub: ctx.deps.pubsub,
-      userId: ctx.session.userId,
-      sessionId: ctx.session.sessionId,
-      lastEventId: input?.lastEventId ?? null,
-      signal,
-      log: ctx.log,
-    })),
+    notificationEvents(streamRequest(ctx, input, signal))),
 });
