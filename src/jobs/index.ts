@@ -1,6 +1,8 @@
 import { deliverMailJob, purgeAuthLeftoversJob, purgeDeletedAccountsJob } from "./account-jobs";
 import { publishScheduledJob, purgeSoftDeletedJob, reconcileCountersJob, timelineFanoutJob } from "./content-jobs";
 import { expireReservationsJob, orphanedMediaJob } from "./media-jobs";
+import { exportJobs } from "./export-jobs";
+import { pollJobs } from "./poll-jobs";
 import type { Job } from "./runner";
 import { expireGracePeriodsJob, reconcileStorageJob } from "./storage-jobs";
 
@@ -17,4 +19,6 @@ export const allJobs: Job[] = [
   orphanedMediaJob,
   expireGracePeriodsJob,
   reconcileStorageJob,
+  ...pollJobs,
+  ...exportJobs,
 ];

@@ -5,7 +5,13 @@ import type { Env } from "../env";
 import { AppError } from "./errors";
 import type { RedisHandle } from "./redis";
 
-export type LimitName = "loginByIp" | "loginByAccount" | "registerByIp" | "mailByTarget" | "reportsByUser";
+export type LimitName = "loginByIp" | "loginByAccount" | "registerByIp" | "mailByTarget" | "reportsByUser" | "mfaByAccount" | "exportsByUser";
+
+/** Second-factor attempts (auth.loginMfa, auth.totp.*) per account per MFA_WINDOW_SECONDS: a 6-digit code is not guessable at this rate. */
+export const MFA_ATTEMPTS = 5;
+export const MFA_WINDOW_SECONDS = 300;
+/** account.export requests per account per day: an archive is a heavy background job. */
+export const EXPORTS_PER_DAY = 2;
 
 /**
  * report.create: reports per reporting account per hour (every call counts, a repeated report of
@@ -28,6 +34,8 @@ export function createRateLimits(env: Env, redis: RedisHandle | null): RateLimit
     registerByIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, duration: env.RATE_LIMIT_REGISTER_WINDOW_SECONDS },
     mailByTarget: { points: env.RATE_LIMIT_MAIL_PER_TARGET, duration: env.RATE_LIMIT_MAIL_WINDOW_SECONDS },
     reportsByUser: { points: REPORTS_PER_HOUR, duration: 3600 },
+    mfaByAccount: { points: MFA_ATTEMPTS, duration: MFA_WINDOW_SECONDS },
+    exportsByUser: { points: EXPORTS_PER_DAY, duration: 86_400 },
   };
   const limiters = {} as Record<LimitName, RateLimiterAbstract>;
   const insurance = {} as Record<LimitName, RateLimiterMemory>;

@@ -1,3 +1,4 @@
+import { accountRouter } from "../modules/account/account.router";
 import { authRouter } from "../modules/auth/auth.router";
 import { commentRouter } from "../modules/comment/comment.router";
 import { feedRouter } from "../modules/feed/feed.router";
@@ -8,6 +9,7 @@ import { moderationRouter } from "../modules/moderation/moderation.router";
 import { reportRouter } from "../modules/moderation/report.router";
 import { messageRouter } from "../modules/message/message.router";
 import { notificationRouter } from "../modules/notification/notification.router";
+import { pollRouter } from "../modules/poll/poll.router";
 import { postRouter } from "../modules/post/post.router";
 import { searchRouter } from "../modules/search/search.router";
 import { tagRouter } from "../modules/search/tag.router";
@@ -20,9 +22,11 @@ import { router } from "./init";
 export const appRouter = router({
   health: healthRouter,
   auth: authRouter,
+  account: accountRouter,
   user: userRouter,
   section: sectionRouter,
   post: postRouter,
+  poll: pollRouter,
   comment: commentRouter,
   social: socialRouter,
   notification: notificationRouter,

@@ -53,7 +53,8 @@ export const filterOperator = pgEnum("filter_operator", [
 
 /**
  * 0015_create_notifications.sql; 'reply' and 'friend' added by 0025_extend_notification_types.sql,
- * 'follow_request' and 'follow_approved' by 0055_add_follow_request_notification_types.sql
+ * 'follow_request' and 'follow_approved' by 0055_add_follow_request_notification_types.sql,
+ * 'poll', 'quote' and 'export' by 0072_add_peer_notification_types.sql
  */
 export const notificationType = pgEnum("notification_type", [
   "follow",
@@ -68,6 +69,9 @@ export const notificationType = pgEnum("notification_type", [
   "friend",
   "follow_request",
   "follow_approved",
+  "poll",
+  "quote",
+  "export",
 ]);
 
 /** 0016_create_user_subscriptions.sql */

@@ -13,3 +13,7 @@ export * from "./jobs";
 export * from "./timelines";
 export * from "./account-stats";
 export * from "./moderation";
+export * from "./polls";
+export * from "./auth-mfa";
+export * from "./exports";
+export * from "./post-extras";

@@ -159,7 +159,7 @@ export async function groupedNotifications(
 
 /** "maya", "maya and leo", "maya and 11 others" + the type's verb; a group of one keeps its own title. */
 function groupTitle(type: NotificationType, names: string[], actors: number, single: string): string {
-  if (type === "system" || actors <= 1 || names.length === 0) return single;
+  if (type === "system" || type === "poll" || type === "export" || actors <= 1 || names.length === 0) return single;
   const who = actors === 2 && names.length >= 2 ? `${names[0]} and ${names[1]}` : `${names[0]} and ${actors - 1} others`;
   return `${who}${TITLE_SUFFIX[type]}`;
 }

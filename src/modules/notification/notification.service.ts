@@ -10,9 +10,9 @@ import { decodeCursor, toPage, type Page } from "../../lib/pagination";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 
 export type { NotificationType } from "./notification.constants";
-import type { NotificationType } from "./notification.constants";
+import type { ActorlessType, NotificationType } from "./notification.constants";
 
-export const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> = {
+export const TITLE_SUFFIX: Record<Exclude<NotificationType, ActorlessType>, string> = {
   follow: " followed you",
   friend: " followed you back: you are now friends",
   like: " liked your post",
@@ -23,12 +23,13 @@ export const TITLE_SUFFIX: Record<Exclude<NotificationType, "system">, string> =
   message: " sent you a message",
   follow_request: " asked to follow you",
   follow_approved: " approved your follow request",
+  quote: " quoted your post",
 };
 
 export interface NotifyParams {
   recipientId: string;
   actorId: string;
-  type: Exclude<NotificationType, "system">;
+  type: Exclude<NotificationType, ActorlessType>;
   postId?: string | null;
   commentId?: string | null;
   /** A short excerpt shown under the title. */
@@ -86,6 +87,24 @@ export async function notifySystem(db: DbOrTx, p: { recipientId: string; title: 
   await db.execute(sql`
     INSERT INTO notifications (user_id, type, title, content, action_url)
     VALUES (${p.recipientId}, 'system', ${p.title}, ${p.content ?? null}, ${p.actionUrl ?? null})`);
+}
+
+/**
+ * A notification with no actor about the recipient's own things (a poll that ended, an export
+ * that is ready), to an active account only (notifySystem also reaches a suspended one: it tells
+ * them why). Returns whether one was created.
+ */
+export async function notifyAccount(
+  db: DbOrTx,
+  p: { recipientId: string; type: Exclude<ActorlessType, "system">; title: string; content?: string | null; actionUrl?: string | null; postId?: string | null },
+): Promise<boolean> {
+  const rows = await many<{ id: string }>(db, sql`
+    INSERT INTO notifications (user_id, type, post_id, title, content, action_url)
+    SELECT id, ${p.type}::notification_type, ${p.postId ?? null}::bigint, ${p.title}, ${p.content?.slice(0, 280) ?? null},
+           ${p.actionUrl ?? (p.postId ? `/posts/${p.postId}` : null)}
+    FROM users WHERE id = ${p.recipientId} AND status = 'active'
+    RETURNING id`);
+  return rows.length > 0;
 }
 
 export interface NotificationRow {

@@ -1,0 +1,4 @@
+// Placeholder filled by issue 19 work.
+import type { Job } from "./runner";
+
+export const exportJobs: Job[] = [];

@@ -1,0 +1,4 @@
+// poll.*: voting (issue 19). Filled by the poll work.
+import { router } from "../../trpc/init";
+
+export const pollRouter = router({});
