@@ -125,7 +125,7 @@ export const notifications = pgTable(
   },
   (t) => [
     check("notifications_title_not_empty", sql`LENGTH(TRIM(${t.title})) > 0`),
-    check("notifications_actor_required", sql`${t.type} = 'system' OR ${t.actorId} IS NOT NULL`),
+    check("notifications_actor_required", sql`${t.type}::text IN ('system', 'poll', 'export') OR ${t.actorId} IS NOT NULL`), // 0073
     // Also INCLUDE (actor_id) in SQL (0036): Drizzle has no INCLUDE.
     index("idx_notifications_user_unread")
       .on(t.userId, t.createdAt.desc())

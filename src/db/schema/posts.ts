@@ -2,7 +2,9 @@
 // 0020 (post_tags; 0062–0063 add the search indexes), 0021 (post_mentions), 0022 (upload_reservations), 0054 (post_mention_notifications). Mirror of the SQL migrations, kept honest by tests/db/drizzle-drift.test.ts.
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
+  boolean,
   bigserial,
   check,
   index,
@@ -40,8 +42,18 @@ export const posts = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     deletedAt: tstz("deleted_at"),
+    // 0074–0077 (issue 19): content warning, edit mark, pin, quote
+    spoilerText: varchar("spoiler_text", { length: 500 }),
+    editedAt: tstz("edited_at"),
+    pinnedAt: tstz("pinned_at"),
+    quoteOfPostId: bigint("quote_of_post_id", { mode: "number" }).references((): AnyPgColumn => posts.id, { onDelete: "set null" }),
+    quoteDetachedAt: tstz("quote_detached_at"),
   },
   (t) => [
+    check("posts_spoiler_text_not_blank", sql`${t.spoilerText} IS NULL OR LENGTH(BTRIM(${t.spoilerText})) > 0`),
+    check("posts_quote_not_self", sql`${t.quoteOfPostId} IS NULL OR ${t.quoteOfPostId} <> ${t.id}`),
+    index("posts_pinned_idx").on(t.userId, t.pinnedAt.desc()).where(sql`${t.pinnedAt} IS NOT NULL`),
+    index("posts_quote_of_idx").on(t.quoteOfPostId).where(sql`${t.quoteOfPostId} IS NOT NULL`),
     check("posts_title_length", sql`${t.title} IS NULL OR LENGTH(${t.title}) <= 200`),
     check(
       "posts_content_required",
@@ -78,8 +90,8 @@ export const posts = pgTable(
       .on(t.scheduledFor)
       .where(sql`${t.status} = 'scheduled' AND ${t.deletedAt} IS NULL`),
     index("posts_deleted_at_idx").on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
-    // 0062: full-text search (post_search_document is a SQL function of that migration)
-    index("posts_search_idx").using("gin", sql`post_search_document(${t.title}, ${t.content})`),
+    // 0062, 0079: full-text search (post_search_document is a SQL function of those migrations)
+    index("posts_search_idx").using("gin", sql`post_search_document(${t.title}, ${t.spoilerText}, ${t.content})`),
   ],
 );
 
@@ -103,6 +115,7 @@ export const postMedia = pgTable(
     thumbnailUrl: varchar("thumbnail_url", { length: 500 }),
     displayOrder: integer("display_order").notNull().default(0),
     createdAt: tstz("created_at").notNull().defaultNow(),
+    isSensitive: boolean("is_sensitive").notNull().default(false), // 0074
   },
   (t) => [
     check("post_media_file_size_positive", sql`${t.fileSizeBytes} > 0`),

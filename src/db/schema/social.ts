@@ -12,6 +12,7 @@ import {
   integer,
   pgTable,
   text,
+  varchar,
   unique,
 } from "drizzle-orm/pg-core";
 import { tstz } from "./columns";
@@ -124,9 +125,11 @@ export const comments = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     deletedAt: tstz("deleted_at"),
+    spoilerText: varchar("spoiler_text", { length: 500 }), // 0074
   },
   (t) => [
     check("comments_content_not_empty", sql`LENGTH(TRIM(${t.content})) > 0`),
+    check("comments_spoiler_text_not_blank", sql`${t.spoilerText} IS NULL OR LENGTH(BTRIM(${t.spoilerText})) > 0`),
     index("idx_comments_post_created")
       .on(t.postId, t.createdAt.desc())
       .where(sql`${t.deletedAt} IS NULL`),
