@@ -17,6 +17,12 @@ export const APP_CODES = [
   "ACCOUNT_SUSPENDED",
   "WRONG_PASSWORD",
   "TOKEN_INVALID",
+  // two-factor sign-in (src/modules/auth/auth.totp.ts, auth.mfa.ts)
+  "INVALID_CODE",
+  "MFA_CHALLENGE_INVALID",
+  "TOTP_ALREADY_ENABLED",
+  "TOTP_NOT_ENABLED",
+  "TOTP_SETUP_REQUIRED",
   // unique constraints (src/lib/errors.ts)
   "USERNAME_TAKEN",
   "EMAIL_TAKEN",
@@ -39,6 +45,7 @@ export const APP_CODES = [
   "TOO_MANY_ITEMS",
   "SELF_TARGET",
   // posts and media
+  "PIN_LIMIT",
   "MEDIA_NOT_AVAILABLE",
   "DURATION_OUT_OF_RANGE",
   "UNSUPPORTED_FILE_TYPE",
@@ -74,6 +81,10 @@ export const APP_CODES = [
   "ALREADY_SUSPENDED",
   "NOT_SUSPENDED",
   "ALREADY_REMOVED",
+  // polls (src/modules/poll)
+  "POLL_EXPIRED",
+  "ALREADY_VOTED",
+  "POLL_NOT_ALLOWED",
 ] as const;
 
 /** A stable, machine-readable reason a request failed: `TRPCClientError#data.appCode`. */

@@ -46,6 +46,35 @@ export function PostMedia(props: { post: PostView; mediaBase: URL }) {
   );
 }
 
+function PostBody(props: { post: Pick<PostView, "content" | "media" | "type" | "poll">; mediaBase: URL }) {
+  const { post } = props;
+  return (
+    <>
+      {post.content ? <div class="vrss-post-content vrss-bio">{post.content}</div> : null}
+      <PostMedia post={post as PostView} mediaBase={props.mediaBase} />
+      {post.poll ? (
+        <ul class="vrss-poll" data-poll-id={post.poll.id}>
+          {post.poll.options.map((o) => <li>{o.title}{o.votesCount === null ? null : ` — ${o.votesCount}`}</li>)}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+/** The post a post quotes, as the reader may see it (post.extras.ts decided). */
+function QuotedPost(props: { quote: NonNullable<PostView["quote"]>; mediaBase: URL }) {
+  const q = props.quote.post;
+  if (!q) return <blockquote class="vrss-quote vrss-quote-missing">{props.quote.state === "detached" ? "Removed by its author" : "Post unavailable"}</blockquote>;
+  return (
+    <blockquote class="vrss-quote" data-post-id={q.id}>
+      <p class="vrss-post-meta"><a href={`/@${encodeURIComponent(q.author.username)}/posts/${q.id}`}>{q.author.displayName ?? q.author.username}</a></p>
+      {q.spoilerText ? (
+        <details class="vrss-cw"><summary class="vrss-cw-summary">{q.spoilerText}</summary><PostBody post={q} mediaBase={props.mediaBase} /></details>
+      ) : <PostBody post={q} mediaBase={props.mediaBase} />}
+    </blockquote>
+  );
+}
+
 /** One post, or a repost of one, as an article; `link` adds the permalink to its page. */
 export function PostCard(props: { item: TimelineItem; mediaBase: URL; full?: boolean }) {
   const { post, repost } = props.item;
@@ -63,9 +92,16 @@ export function PostCard(props: { item: TimelineItem; mediaBase: URL; full?: boo
         {" · "}
         <a href={permalink}><time datetime={post.publishedAt ?? post.createdAt}>{dateText(post.publishedAt ?? post.createdAt)}</time></a>
       </p>
+      {post.pinned && !repost ? <p class="vrss-post-meta vrss-pinned">Pinned</p> : null}
       {post.title ? <h3 class="vrss-post-title">{post.title}</h3> : null}
-      {post.content ? <div class="vrss-post-content vrss-bio">{post.content}</div> : null}
-      <PostMedia post={post} mediaBase={props.mediaBase} />
+      {post.spoilerText ? (
+        // A content warning: the content and media stay folded until the reader opens them (no script needed).
+        <details class="vrss-cw">
+          <summary class="vrss-cw-summary">{post.spoilerText}</summary>
+          <PostBody post={post} mediaBase={props.mediaBase} />
+        </details>
+      ) : <PostBody post={post} mediaBase={props.mediaBase} />}
+      {post.quote ? <QuotedPost quote={post.quote} mediaBase={props.mediaBase} /> : null}
       {post.tags.length ? (
         <p class="vrss-post-tags">{post.tags.map((t) => <span class="vrss-tag">#{t} </span>)}</p>
       ) : null}

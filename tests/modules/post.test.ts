@@ -362,7 +362,7 @@ describe("reading posts", () => {
     });
     expect(seen.media).toEqual([{
       id: expect.any(String), type: "image", url: up.file_url, mimeType: "image/png", width: null, height: null,
-      durationSeconds: null, thumbnailUrl: null, displayOrder: 0,
+      durationSeconds: null, thumbnailUrl: null, displayOrder: 0, sensitive: false,
     }]);
     expect(seen.thumbnailUrl).toBe(up.file_url);
     expect(ok(await query(other, "post.get", { postId: post.id })).viewer).toEqual({ liked: true, bookmarked: false, reposted: false });

@@ -6,6 +6,8 @@ export const commentSchema = z.object({
   id: outId,
   postId: outId,
   parentCommentId: outId.nullable(),
+  /** The content warning (null: none). */
+  spoilerText: z.string().nullable(),
   content: z.string(),
   contentHtml: z.string().nullable(),
   author: userRefSchema,

@@ -17,6 +17,7 @@ interface CommentRow {
   post_id: string;
   user_id: string;
   parent_comment_id: string | null;
+  spoiler_text: string | null;
   content: string;
   content_html: string | null;
   likes_count: number;
@@ -31,6 +32,7 @@ const commentView = (c: CommentRow) => ({
   id: c.id,
   postId: c.post_id,
   parentCommentId: c.parent_comment_id,
+  spoilerText: c.spoiler_text,
   content: c.content,
   contentHtml: c.content_html,
   author: { id: c.user_id, username: c.username, displayName: c.display_name },
@@ -40,7 +42,7 @@ const commentView = (c: CommentRow) => ({
 });
 export type CommentView = ReturnType<typeof commentView>;
 
-const COMMENT_COLUMNS = sql`c.id, c.post_id, c.user_id, c.parent_comment_id, c.content, c.content_html, c.likes_count,
+const COMMENT_COLUMNS = sql`c.id, c.post_id, c.user_id, c.parent_comment_id, c.spoiler_text, c.content, c.content_html, c.likes_count,
   c.replies_count, c.created_at, c.updated_at, u.username, pr.display_name`;
 const COMMENT_FROM = sql`comments c JOIN users u ON u.id = c.user_id JOIN user_profiles pr ON pr.user_id = c.user_id`;
 
@@ -54,7 +56,7 @@ async function requireVisibleComment(db: DbOrTx, viewerId: string | null, commen
   return row;
 }
 
-export async function createComment(db: Db, userId: string, input: { postId: string; content: string; parentCommentId?: string }): Promise<CommentView> {
+export async function createComment(db: Db, userId: string, input: { postId: string; content: string; parentCommentId?: string; spoilerText?: string | null }): Promise<CommentView> {
   const id = await transaction(db, async (tx) => {
     const post = await requireInteractablePost(tx, userId, input.postId);
     let parentAuthor: string | null = null;
@@ -68,8 +70,8 @@ export async function createComment(db: Db, userId: string, input: { postId: str
     const mentioned = await resolveMentions(tx, userId, input.content);
     const html = renderContentHtml(input.content, new Set(mentioned.map((m) => m.username.toLowerCase())));
     const row = await one<{ id: string }>(tx, sql`
-      INSERT INTO comments (post_id, user_id, parent_comment_id, content, content_html)
-      VALUES (${post.id}, ${userId}, ${input.parentCommentId ?? null}, ${input.content}, ${html}) RETURNING id`);
+      INSERT INTO comments (post_id, user_id, parent_comment_id, content, content_html, spoiler_text)
+      VALUES (${post.id}, ${userId}, ${input.parentCommentId ?? null}, ${input.content}, ${html}, ${input.spoilerText ?? null}) RETURNING id`);
     const commentId = row!.id;
     const excerpt = input.content;
     if (parentAuthor) await notify(tx, { recipientId: parentAuthor, actorId: userId, type: "reply", postId: post.id, commentId, content: excerpt });

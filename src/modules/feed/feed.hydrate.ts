@@ -7,6 +7,7 @@
 import type { DbOrTx } from "../../db/client";
 import { iso } from "../../db/query";
 import { contentVisible, postViewOf, readContent, readFacts, viewerFlags, type Actor, type PostFacts, type RepostFacts } from "../post/post.facts";
+import { withExtras } from "../post/post.extras";
 import { tsMicros } from "./feed.time";
 import type { TimelineItem } from "./feed.timeline";
 import { parseMember, type TimelineEntry, type TimelineStore } from "./timeline-store";
@@ -50,7 +51,7 @@ export async function decidePage(db: DbOrTx, store: TimelineStore, viewerId: str
   const page = decided.slice(0, n);
   const content = await readContent(db, store, [...new Map(page.map((d) => [d.post.id, { id: d.post.id, up: d.post.up }])).values()]);
   const flagsOf = viewerFlags(facts);
-  return page.flatMap((d): DecidedItem[] => {
+  const items = page.flatMap((d): DecidedItem[] => {
     const c = content.get(d.post.id);
     if (!c) return []; // purged between the two statements
     const post = postViewOf(d.post, d.author, c, flagsOf(d.post.id));
@@ -59,4 +60,7 @@ export async function decidePage(db: DbOrTx, store: TimelineStore, viewerId: str
       : null;
     return [{ kind: d.kind, itemId: d.itemId, ts: d.ts, item: { id: `${d.kind === 0 ? "p" : "r"}${d.itemId}`, kind: d.kind === 0 ? "post" : "repost", post, repost } }];
   });
+  // Polls and quoted posts, per reader (post.extras.ts): two statements for the page at most.
+  await withExtras(db, viewerId, items.map((i) => i.item.post));
+  return items;
 }

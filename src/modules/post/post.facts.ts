@@ -10,12 +10,13 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { anyBigint, iso, many, one } from "../../db/query";
-import type { PostView } from "./post.queries";
+import { registerQuote, withExtras } from "./post.extras";
+import { extraFields, MEDIA_JSON_SQL, POST_EXTRA_COLUMNS_SQL, type PostExtraColumns, type PostView } from "./post.queries";
 
 export interface PostFacts { id: string; u: string; st: PostView["status"] | "deleted"; del: boolean; ts: string | null; up: string; l: number; c: number; r: number; v: number }
 export interface RepostFacts { id: string; p: string; u: string; ts: string; c: string | null }
 export interface Actor { id: string; active: boolean; vis: "public" | "followers" | "private"; name: string; dn: string | null; f: boolean; m: boolean; b: boolean }
-interface Content {
+interface Content extends PostExtraColumns {
   type: PostView["type"]; status: PostView["status"]; title: string | null; content: string | null; content_html: string | null;
   thumbnail_url: string | null; published_at: string | null; scheduled_for: string | null; created_at: string;
   media: PostView["media"]; tags: string[];
@@ -57,11 +58,8 @@ export async function readContent(db: DbOrTx, owner: object, wanted: { id: strin
   if (!missing.length) return found;
   const rows = await many<Content & { id: string; up: string }>(db, sql`
     SELECT p.id::text AS id, p.updated_at::text AS up, p.type, p.status, p.title, p.content, p.content_html, p.thumbnail_url,
-           p.published_at, p.scheduled_for, p.created_at,
-           COALESCE((SELECT json_agg(json_build_object('id', m.id::text, 'type', m.type, 'url', m.file_url, 'mimeType', m.mime_type,
-               'width', m.width, 'height', m.height, 'durationSeconds', m.duration_seconds, 'thumbnailUrl', m.thumbnail_url,
-               'displayOrder', m.display_order) ORDER BY m.display_order, m.id)
-             FROM post_media m WHERE m.post_id = p.id), '[]'::json) AS media,
+           p.published_at, p.scheduled_for, p.created_at, ${POST_EXTRA_COLUMNS_SQL},
+           ${MEDIA_JSON_SQL} AS media,
            COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM post_tags t WHERE t.post_id = p.id), '{}') AS tags
     FROM posts p WHERE p.id = ${anyBigint(missing)}`);
   for (const { id, up, ...content } of rows) {
@@ -81,16 +79,16 @@ export function viewerFlags(facts: Facts) {
   return (postId: string) => ({ liked: liked.has(postId), bookmarked: bookmarked.has(postId), reposted: reposted.has(postId) });
 }
 
-/** The wire view of a post from its facts, its author and its content. */
+/** The wire view of a post from its facts, its author and its content (withExtras completes it). */
 export function postViewOf(post: PostFacts, author: Actor, c: Content, viewer: PostView["viewer"]): PostView {
-  return {
-    id: post.id, type: c.type, status: c.status, title: c.title, content: c.content, contentHtml: c.content_html,
+  return registerQuote({
+    id: post.id, type: c.type, status: c.status, title: c.title, ...extraFields(c), content: c.content, contentHtml: c.content_html,
     thumbnailUrl: c.thumbnail_url, media: c.media, tags: c.tags,
     author: { id: author.id, username: author.name, displayName: author.dn },
     counts: { likes: post.l, comments: post.c, reposts: post.r, views: post.v },
     viewer,
     publishedAt: iso(c.published_at), scheduledFor: iso(c.scheduled_for), createdAt: iso(c.created_at)!, updatedAt: iso(post.up)!,
-  };
+  }, c.quote_detached_at ? null : c.quote_of_post_id);
 }
 
 /** One post as the viewer may see it (postVisibleSql's rule), or null: two statements at most, one when its content is cached. */
@@ -101,5 +99,5 @@ export async function readVisiblePost(db: DbOrTx, owner: object, viewerId: strin
   if (!post || !author || !author.active || !postStateVisible(viewerId, post) || !contentVisible(viewerId, author)) return null;
   const c = (await readContent(db, owner, [{ id: post.id, up: post.up }])).get(post.id);
   // Signed out: no relation, no flags (post_facts gives none for a NULL viewer either).
-  return c ? postViewOf(post, author, c, viewerFlags(facts)(post.id)) : null;
+  return c ? (await withExtras(db, viewerId, [postViewOf(post, author, c, viewerFlags(facts)(post.id))]))[0]! : null;
 }

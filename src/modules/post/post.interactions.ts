@@ -10,6 +10,7 @@ import { notify } from "../notification/notification.service";
 import { postVisibleSql, requireInteractablePost, requireVisiblePost, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import { postItem, type TimelineItem } from "../feed/feed.timeline";
 import { postColumnsSql, postView, type PostRow } from "./post.queries";
+import { withExtras } from "./post.extras";
 
 async function counts(db: Db, postId: string) {
   const row = await one<{ likes: number; reposts: number; views: number }>(db, sql`
@@ -58,7 +59,9 @@ export async function listBookmarks(db: Db, userId: string, input: { cursor?: st
       ${after ? sql`AND (i.created_at, i.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
     ORDER BY i.created_at DESC, i.id DESC
     LIMIT ${input.limit + 1}`);
-  return toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.bookmark_at, r.bookmark_id]);
+  const page = toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.bookmark_at, r.bookmark_id]);
+  await withExtras(db, userId, page.items.map((i) => i.post));
+  return page;
 }
 
 export async function repostPost(db: Db, userId: string, postId: string, comment?: string) {

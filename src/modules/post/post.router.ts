@@ -4,8 +4,12 @@ import { emit, type DomainEvent } from "../events/events";
 import * as interactions from "./post.interactions";
 import { bookmarksInput, createPostInput, listByUserInput, postIdInput, repostInput, updatePostInput } from "./post.schema";
 import * as posts from "./post.service";
+import { postHistory } from "./post.edits";
+import { pinPost, unpinPost } from "./post.pins";
+import { detachQuote } from "./post.quotes";
 import {
-  bookmarkResultSchema, likeResultSchema, postDeletedSchema, postSchema, repostResultSchema, timelinePageSchema, viewResultSchema,
+  bookmarkResultSchema, detachResultSchema, likeResultSchema, pinResultSchema, postDeletedSchema, postHistorySchema, postSchema, repostResultSchema,
+  timelinePageSchema, viewResultSchema,
 } from "./post.output";
 
 type AuthedContext = Context & { session: { userId: string } };
@@ -33,6 +37,14 @@ export const postRouter = router({
   restore: authedProcedure.input(postIdInput).output(postSchema).mutation(async ({ ctx, input }) =>
     published(ctx, await posts.restorePost(ctx.db, ctx.session.userId, input.postId))),
   get: viewerProcedure.input(postIdInput).output(postSchema).query(({ ctx, input }) => posts.getPost(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.postId)),
+  /** The versions of a published post, newest (current) first: whoever may see the post may see them. */
+  history: viewerProcedure.input(postIdInput).output(postHistorySchema).query(({ ctx, input }) =>
+    postHistory(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input.postId)),
+  pin: authedProcedure.input(postIdInput).output(pinResultSchema).mutation(({ ctx, input }) => pinPost(ctx.db, ctx.session.userId, input.postId)),
+  unpin: authedProcedure.input(postIdInput).output(pinResultSchema).mutation(({ ctx, input }) => unpinPost(ctx.db, ctx.session.userId, input.postId)),
+  /** By the quoted post's author: `postId` is the quoting post; its embed then says "detached". */
+  detachQuote: authedProcedure.input(postIdInput).output(detachResultSchema).mutation(({ ctx, input }) =>
+    detachQuote(ctx.db, ctx.session.userId, input.postId)),
   listByUser: viewerProcedure.input(listByUserInput).output(timelinePageSchema).query(({ ctx, input }) =>
     posts.listPostsByUser(ctx.db, ctx.deps.cache, ctx.session?.userId ?? null, input)),
 

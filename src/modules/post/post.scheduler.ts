@@ -1,10 +1,11 @@
 // Publishes due scheduled posts. Safe with several processes and racing ticks: the due rows are
 // claimed with FOR UPDATE SKIP LOCKED and the UPDATE re-checks status, so each post is published
-// (and its mentions notified) exactly once.
+// (and its mentions and quoted author notified) exactly once.
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { many } from "../../db/query";
 import { notifyMentions } from "./post-content";
+import { notifyQuoted } from "./post.quotes";
 
 export async function publishDueScheduledPosts(
   db: Db,
@@ -22,7 +23,10 @@ export async function publishDueScheduledPosts(
       UPDATE posts p SET status = 'published', published_at = NOW()
       FROM due WHERE p.id = due.id AND p.status = 'scheduled'
       RETURNING p.id, p.user_id, p.content`);
-    for (const post of published) await notifyMentions(tx, { id: post.id, userId: post.user_id, content: post.content });
+    for (const post of published) {
+      await notifyMentions(tx, { id: post.id, userId: post.user_id, content: post.content });
+      await notifyQuoted(tx, { id: post.id, userId: post.user_id, content: post.content });
+    }
     return published;
   });
   if (onPublished && published.length) await onPublished(published.map((p) => ({ id: p.id, userId: p.user_id })));

@@ -3,6 +3,7 @@ import { fitsTimestamptz } from "../../lib/input-safety";
 import { idSchema, paginationShape } from "../../lib/pagination";
 import { usernameSchema } from "../auth/auth.schema";
 import { postTypeSchema, tagValueSchema } from "../feed/feed.schema";
+import { pollInput } from "../poll/poll.schema";
 
 export type PostType = z.infer<typeof postTypeSchema>;
 
@@ -27,6 +28,10 @@ export const MAX_TAGS = 30;
 const title = z.string().trim().max(200).nullable();
 const content = z.string().max(100_000).nullable();
 const tags = z.array(tagValueSchema).max(MAX_TAGS);
+export const SPOILER_TEXT_MAX = 500;
+/** A content warning (Mastodon's spoiler_text, Misskey's cw); blank means none (stored as NULL). */
+export const spoilerTextSchema = z.string().trim().max(SPOILER_TEXT_MAX, `A content warning is at most ${SPOILER_TEXT_MAX} characters`).nullable()
+  .transform((t) => (t ? t : null));
 const scheduledFor = z.iso.datetime({ offset: true }).refine(fitsTimestamptz, "Date out of range");
 
 export const createPostInput = z
@@ -39,11 +44,24 @@ export const createPostInput = z
     tags: tags.optional(),
     status: z.enum(["draft", "published", "scheduled"]).default("published"),
     scheduledFor: scheduledFor.optional(),
+    spoilerText: spoilerTextSchema.optional(),
+    /** Marks every media item sensitive (a content warning does so anyway). */
+    sensitive: z.boolean().optional(),
+    /** A poll (text posts only). */
+    poll: pollInput.optional(),
+    /** Quote this post (one you may see, published): it is embedded in this post's view. */
+    quotePostId: idSchema.optional(),
   })
   .strict();
 
 export const updatePostInput = z
-  .object({ postId: idSchema, title: title.optional(), content: content.optional(), tags: tags.optional(), scheduledFor: scheduledFor.optional() })
+  .object({
+    postId: idSchema, title: title.optional(), content: content.optional(), tags: tags.optional(), scheduledFor: scheduledFor.optional(),
+    spoilerText: spoilerTextSchema.optional(),
+    sensitive: z.boolean().optional(),
+    /** Replace the poll (null removes it). Changing its options or kind resets its votes (Mastodon's rule). */
+    poll: pollInput.nullable().optional(),
+  })
   .strict();
 
 export const postIdInput = z.object({ postId: idSchema }).strict();

@@ -10,7 +10,13 @@ import { durationProblem, type MediaKind } from "../media/media.rules";
 import { checkStorageWarnings } from "../storage/storage.service";
 import { requireVisibleProfile } from "../user/user.service";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
+import { createPoll, replacePoll } from "../poll/poll.service";
+import type { PollInput } from "../poll/poll.schema";
 import { notifyMentions, syncPostContent } from "./post-content";
+import { currentVersion, recordEdit } from "./post.edits";
+import { withExtras } from "./post.extras";
+import { pinnedPosts } from "./post.pins";
+import { notifyQuoted, requireQuotablePost } from "./post.quotes";
 import { readVisiblePost } from "./post.facts";
 import { fetchVisiblePosts, postColumnsSql, postView, type PostRow, type PostView } from "./post.queries";
 import { extractTags } from "./post.render";
@@ -99,12 +105,21 @@ async function attachMedia(tx: DbOrTx, authorId: string, postId: string, type: P
     WHERE id = ${postId}`);
 }
 
+/** Polls go on text posts only. */
+function checkPoll(type: PostType, poll: PollInput | null | undefined) {
+  if (poll && !TEXT_TYPES.includes(type)) throw new AppError("BAD_REQUEST", "Only text posts take a poll", { field: "poll" });
+}
+
 export async function createPost(
   db: Db,
   authorId: string,
-  input: { type: PostType; title?: string | null; content?: string | null; uploadIds?: string[]; tags?: string[]; status: "draft" | "published" | "scheduled"; scheduledFor?: string },
+  input: {
+    type: PostType; title?: string | null; content?: string | null; uploadIds?: string[]; tags?: string[]; status: "draft" | "published" | "scheduled"; scheduledFor?: string;
+    spoilerText?: string | null; sensitive?: boolean; poll?: PollInput; quotePostId?: string;
+  },
 ): Promise<PostView> {
   checkContent(input.type, input.content);
+  checkPoll(input.type, input.poll);
   const scheduledFor = checkSchedule(input.status, input.scheduledFor);
   if (!TEXT_TYPES.includes(input.type) && !input.uploadIds?.length) {
     throw new AppError("BAD_REQUEST", `A ${input.type} post needs media`, { field: "uploadIds" });
@@ -112,19 +127,25 @@ export async function createPost(
   const postId = await transaction(db, async (tx) => {
     // Only an active account writes: a session may be cached for SESSION_CACHE_TTL_MS after a
     // status change made outside the app (plain SQL), and no post may commit for it meanwhile.
+    const quoted = input.quotePostId ? await requireQuotablePost(tx, authorId, input.quotePostId) : null;
     const row = await one<{ id: string }>(tx, sql`
-      INSERT INTO posts (user_id, type, status, title, content, published_at, scheduled_for)
+      INSERT INTO posts (user_id, type, status, title, content, published_at, scheduled_for, spoiler_text, quote_of_post_id)
       SELECT ${authorId}, ${input.type}, ${input.status}, ${input.title ?? null}, ${input.content ?? null},
-             ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor}::timestamptz
+             ${input.status === "published" ? sql`NOW()` : null}, ${scheduledFor}::timestamptz, ${input.spoilerText ?? null}, ${quoted?.id ?? null}::bigint
       FROM users WHERE id = ${authorId} AND status = 'active'
       RETURNING id`);
     if (!row) throw new AppError("UNAUTHORIZED", "Session is invalid or expired", { appCode: "SESSION_INVALID" });
     const id = row.id;
     await attachMedia(tx, authorId, id, input.type, input.uploadIds ?? []);
+    if (input.sensitive) await tx.execute(sql`UPDATE post_media SET is_sensitive = TRUE WHERE post_id = ${id}`);
+    if (input.poll) await createPoll(tx, { postId: id, poll: input.poll });
     // Attaching moved the uploads' bytes into storage_usage: a threshold may have been crossed.
     if (input.uploadIds?.length) await checkStorageWarnings(tx, authorId);
     const mentioned = await syncPostContent(tx, { id, userId: authorId, content: input.content ?? null, explicitTags: input.tags });
-    if (input.status === "published") await notifyMentions(tx, { id, userId: authorId, content: input.content ?? null }, mentioned);
+    if (input.status === "published") {
+      await notifyMentions(tx, { id, userId: authorId, content: input.content ?? null }, mentioned);
+      if (quoted) await notifyQuoted(tx, { id, userId: authorId, content: input.content ?? null });
+    }
     return id;
   });
   return (await fetchVisiblePosts(db, authorId, [postId]))[0]!;
@@ -138,22 +159,35 @@ async function ownPost(tx: DbOrTx, userId: string, postId: string) {
   return row;
 }
 
+/**
+ * Edits a post. Of a published post, the version it replaces is kept (post.edits.ts) when what
+ * readers see changed; a changed poll loses its votes (poll.service.ts replacePoll).
+ */
 export async function updatePost(
   db: Db,
   userId: string,
-  input: { postId: string; title?: string | null; content?: string | null; tags?: string[]; scheduledFor?: string },
+  input: {
+    postId: string; title?: string | null; content?: string | null; tags?: string[]; scheduledFor?: string;
+    spoilerText?: string | null; sensitive?: boolean; poll?: PollInput | null;
+  },
 ): Promise<PostView> {
   await transaction(db, async (tx) => {
     const post = await ownPost(tx, userId, input.postId);
     const content = input.content === undefined ? post.content : input.content;
     checkContent(post.type, content);
+    checkPoll(post.type, input.poll);
     const scheduledFor = input.scheduledFor === undefined ? undefined : checkSchedule(post.status, input.scheduledFor);
+    const before = post.status === "published" ? await currentVersion(tx, post.id) : null;
     await tx.execute(sql`
       UPDATE posts SET
         title = CASE WHEN ${input.title !== undefined} THEN ${input.title ?? null} ELSE title END,
+        spoiler_text = CASE WHEN ${input.spoilerText !== undefined} THEN ${input.spoilerText ?? null} ELSE spoiler_text END,
         content = ${content},
         scheduled_for = COALESCE(${scheduledFor ?? null}::timestamptz, scheduled_for)
       WHERE id = ${post.id}`);
+    if (input.sensitive !== undefined) await tx.execute(sql`UPDATE post_media SET is_sensitive = ${input.sensitive} WHERE post_id = ${post.id}`);
+    if (input.poll !== undefined) await replacePoll(tx, { postId: post.id, poll: input.poll });
+    if (before) await recordEdit(tx, post.id, before);
     // Without new explicit tags, keep the old explicit ones: the stored tags minus the hashtags of
     // the old content (those are re-extracted from the new content, so a removed #tag goes away).
     const oldHashtags = new Set(extractTags(post.content));
@@ -171,13 +205,14 @@ export async function publishPost(db: Db, userId: string, postId: string): Promi
     if (post.status === "published") return;
     await tx.execute(sql`UPDATE posts SET status = 'published', published_at = NOW() WHERE id = ${post.id}`);
     await notifyMentions(tx, { id: post.id, userId, content: post.content });
+    await notifyQuoted(tx, { id: post.id, userId, content: post.content });
   });
   return (await fetchVisiblePosts(db, userId, [postId]))[0]!;
 }
 
 export async function deletePost(db: Db, userId: string, postId: string): Promise<{ deleted: true; restorableUntil: string }> {
   const row = await one<{ until: string }>(db, sql`
-    UPDATE posts SET deleted_at = NOW() WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NULL
+    UPDATE posts SET deleted_at = NOW(), pinned_at = NULL WHERE id = ${postId} AND user_id = ${userId} AND deleted_at IS NULL
     RETURNING deleted_at + make_interval(days => ${RESTORE_WINDOW_DAYS}) AS until`);
   if (!row) throw new AppError("NOT_FOUND", "Post not found");
   return { deleted: true, restorableUntil: new Date(row.until).toISOString() };
@@ -204,7 +239,9 @@ export async function getPost(db: DbOrTx, cache: Cache, viewerId: string | null,
 
 /**
  * A profile's posts, newest first. Published posts page by (published_at, id); the author may also
- * list their drafts or scheduled posts, which page by (created_at, id).
+ * list their drafts or scheduled posts, which page by (created_at, id). The first page of
+ * published posts starts with the pinned ones (newest pin first, up to MAX_PINS beyond `limit`),
+ * which the chronological pages then leave out: each post appears once.
  */
 export async function listPostsByUser(
   db: DbOrTx,
@@ -220,9 +257,13 @@ export async function listPostsByUser(
   const rows = await many<PostRow & { sort_key: string }>(db, sql`
     SELECT ${postColumnsSql(viewerId)}, ${key} AS sort_key FROM ${VISIBLE_POST_FROM}
     WHERE p.user_id = ${profile.id} AND p.status = ${status} AND ${postVisibleSql(viewerId)}
+      ${status === "published" ? sql`AND p.pinned_at IS NULL` : sql``}
       ${input.type ? sql`AND p.type = ${input.type}` : sql``}
       ${after ? sql`AND (${key}, p.id) < (${String(after[0])}::timestamptz, ${String(after[1])}::bigint)` : sql``}
     ORDER BY ${key} DESC, p.id DESC
     LIMIT ${input.limit + 1}`);
-  return toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.sort_key, r.id]);
+  const page = toPage(rows, input.limit, (r) => postItem(postView(r)), (r) => [r.sort_key, r.id]);
+  if (status === "published" && !after) page.items.unshift(...(await pinnedPosts(db, viewerId, profile.id, input.type)).map(postItem));
+  await withExtras(db, viewerId, page.items.map((i) => i.post));
+  return page;
 }

@@ -19,8 +19,8 @@ export const SEARCH_CANDIDATES = 1000;
  */
 export const RECENCY_HALF_LIFE_SECONDS = 14 * 86_400;
 
-/** The document expression, spelled exactly as the index posts_search_idx (drizzle/0062) is. */
-export const POST_DOCUMENT = sql`post_search_document(p.title, p.content)`;
+/** The document expression, spelled exactly as the index posts_search_idx (drizzle/0079: title, spoiler text, content) is. */
+export const POST_DOCUMENT = sql`post_search_document(p.title, p.spoiler_text, p.content)`;
 
 /** The tsquery of the words and phrases, or null when the query has none (tags / from: only). */
 export function tsQuerySql(q: ParsedQuery): SQL | null {
@@ -42,7 +42,7 @@ export function termConditionsSql(q: ParsedQuery, query: SQL | null): SQL {
 }
 
 /**
- * The score of candidate `c` (columns title, content, published_at) for the tsquery, a float8. A
+ * The score of candidate `c` (columns title, spoiler_text, content, published_at) for the tsquery, a float8. A
  * cursor carries it as text: float8 prints the shortest text that reads back to the same bits
  * (extra_float_digits 1, the default since PostgreSQL 12), and recomputing it from the same row
  * gives the same bits, so `(score, id) < cursor` is exact. (numeric arithmetic was 8 µs a
@@ -51,7 +51,7 @@ export function termConditionsSql(q: ParsedQuery, query: SQL | null): SQL {
 export function scoreSql(query: SQL): SQL {
   // ts_rank normalization 1: divided by 1 + log(document length), so a short post that is all
   // about the words beats a long article that mentions them once.
-  const relevance = sql`ln(GREATEST(ts_rank(post_search_document(c.title, c.content), ${query}, 1)::float8, 1e-6)) / ln(2::float8)`;
+  const relevance = sql`ln(GREATEST(ts_rank(post_search_document(c.title, c.spoiler_text, c.content), ${query}, 1)::float8, 1e-6)) / ln(2::float8)`;
   return sql`(${relevance} + extract(epoch FROM c.published_at)::float8 / ${RECENCY_HALF_LIFE_SECONDS}::float8)`;
 }
 
@@ -86,7 +86,7 @@ export function rankedPageSql(viewerId: string | null, q: ParsedQuery, after: (s
   }
   return sql`
     WITH candidates AS MATERIALIZED (
-      SELECT p.id, p.title, p.content, p.published_at FROM posts p
+      SELECT p.id, p.title, p.spoiler_text, p.content, p.published_at FROM posts p
       WHERE ${termConditionsSql(q, query)} AND p.published_at <= ${snapshot}
       ORDER BY p.published_at DESC, p.id DESC
       LIMIT ${SEARCH_CANDIDATES}),

@@ -1,0 +1,47 @@
+// The parts of a post view that depend on the reader beyond the post's own row (issue 19): its
+// poll (results hidden until the reader voted or it ended) and the post it quotes (re-checked
+// against the visibility policy for this reader). Every read builds the view from its row or its
+// cached content first (post.queries.ts postView, post.facts.ts postViewOf) and then completes a
+// whole page here: at most two statements per page (the quoted posts, the polls), none when the
+// page has no text post and no quote.
+import type { DbOrTx } from "../../db/client";
+import { pollsFor } from "../poll/poll.service";
+import type { PostOutput } from "./post.output";
+import { fetchVisiblePostsBare } from "./post.queries";
+import { TEXT_TYPES } from "./post.schema";
+
+type View = PostOutput;
+
+/**
+ * The post each view quotes, when it is still attached. Kept beside the view rather than in it:
+ * the id of a quoted post the reader may not see is not theirs to learn (an "unavailable" quote is
+ * the same whether the post is gone or hidden).
+ */
+const quoteTargets = new WeakMap<object, string>();
+
+/** Records the post `view` quotes (null: none, or detached) and returns the view. */
+export function registerQuote<T extends object>(view: T, quotedPostId: string | null): T {
+  if (quotedPostId !== null) quoteTargets.set(view, quotedPostId);
+  return view;
+}
+
+/** Completes views in place (and returns them): polls, and quoted posts as this viewer may see them. */
+export async function withExtras<T extends View>(db: DbOrTx, viewerId: string | null, views: T[]): Promise<T[]> {
+  if (!views.length) return views;
+  const targets = [...new Set(views.flatMap((v) => quoteTargets.get(v) ?? []))];
+  const quoted = targets.length ? await fetchVisiblePostsBare(db, viewerId, targets) : [];
+  const withPolls = [...views, ...quoted].filter((v) => TEXT_TYPES.includes(v.type));
+  const polls = withPolls.length ? await pollsFor(db, viewerId, [...new Set(withPolls.map((v) => v.id))]) : new Map();
+  for (const v of [...views, ...quoted]) v.poll = polls.get(v.id) ?? null;
+  const byId = new Map(quoted.map((q) => [q.id, q]));
+  for (const v of views) {
+    const target = quoteTargets.get(v);
+    const q = target ? byId.get(target) : undefined;
+    if (!q) continue;
+    const { quote: _nested, ...rest } = q;
+    // One level deep, as Mastodon and Bluesky embed: that the quoted post quotes another is said,
+    // not shown (post.get of the quoted post embeds its own quote, checked for the reader there).
+    v.quote = { state: "visible", post: { ...rest, hasQuote: _nested !== null } };
+  }
+  return views;
+}
