@@ -23,14 +23,29 @@ export const pollInput = z
   .strict();
 export type PollInput = z.infer<typeof pollInput>;
 
+/**
+ * poll.vote: the 0-based indexes of the options chosen, each once. Whether they exist in this poll
+ * and whether a single-choice poll got one is checked against the poll (BAD_REQUEST, field choices).
+ */
 export const voteInput = z
-  .object({ postId: idSchema, choices: z.array(z.number().int().min(0).max(POLL_MAX_OPTIONS - 1)).min(1).max(POLL_MAX_OPTIONS) })
+  .object({
+    postId: idSchema,
+    // Range and repetition are checked on the whole list, so that `field` is `choices` either way.
+    choices: z.array(z.number().int()).min(1).max(POLL_MAX_OPTIONS)
+      .refine((c) => c.every((i) => i >= 0 && i < POLL_MAX_OPTIONS), `Choices are option indexes, 0 to ${POLL_MAX_OPTIONS - 1}`)
+      .refine((c) => new Set(c).size === c.length, "Each option can be chosen once"),
+  })
   .strict();
+export type VoteInput = z.infer<typeof voteInput>;
+
+export const pollGetInput = z.object({ postId: idSchema }).strict();
 
 export const pollSchema = z.object({
   id: outId,
   multiple: z.boolean(),
-  expiresAt: outDate,
+  /** Null while the post is a draft or scheduled: the poll opens (its clock starts) when the post is published. */
+  expiresAt: outDate.nullable(),
+  /** Closed to votes: it ended (results are then shown to everyone). */
   expired: z.boolean(),
   /** Votes over all options (a multiple-choice voter counts once per option chosen); null while results are hidden. */
   votesCount: z.number().int().nullable(),
@@ -39,6 +54,10 @@ export const pollSchema = z.object({
   /** Hidden until the viewer voted or the poll ended (Mastodon's rule); the author always sees them. */
   resultsHidden: z.boolean(),
   options: z.array(z.object({ title: z.string(), votesCount: z.number().int().nullable() })),
+  /** The viewer's own vote (anonymous: none); votes are final. */
   viewer: z.object({ voted: z.boolean(), choices: z.array(z.number().int()) }),
 });
+
+/** What poll.vote and poll.get answer. */
+export const pollResultSchema = z.object({ poll: pollSchema });
 export type PollView = z.infer<typeof pollSchema>;
