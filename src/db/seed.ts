@@ -26,6 +26,7 @@ import { extractMentions, extractTags, renderContentHtml } from "../modules/post
 import type { PostType } from "../modules/post/post.schema";
 import { parseSectionConfig, type SectionType } from "../modules/section/section.schema";
 import { updateBackgroundInput, updateMusicInput, updateStyleInput } from "../modules/user/user.schema";
+import { seedPeerFeatures } from "./seed-peers";
 
 export const SEED_EMAIL_DOMAIN = "seed.vrss.local";
 export const SEED_PASSWORD = "Passw0rd!";
@@ -1417,6 +1418,8 @@ export async function seedDatabase(sql: postgres.Sql, opts: { media: MediaStore;
     }
     await insertRows(tx, "notifications", notifications);
     log(`inserted ${plan.conversations.length} conversations, ${plan.conversations.reduce((s, c) => s + c.messages.length, 0)} messages, ${notifications.length} notifications`);
+    const peers = await seedPeerFeatures(tx);
+    log(`added ${peers.pins} pins, ${peers.warnings} content warning, ${peers.quotes} quote post, ${peers.polls} poll`);
 
     return collectReport(tx, userIds, previous.length);
   });

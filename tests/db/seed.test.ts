@@ -264,6 +264,18 @@ async function seededFiles(): Promise<SeededFile[]> {
     ORDER BY 1`];
 }
 
+describe("seed: what issue 19 added", () => {
+  test("two pinned posts, a content warning, a quote of a visible post and an open poll with three votes", async () => {
+    expect(await n(sql`SELECT count(*)::int AS n FROM posts p JOIN users u ON u.id = p.user_id WHERE u.username = 'maya_chen' AND p.pinned_at IS NOT NULL`)).toBe(2);
+    expect(await n(sql`SELECT count(*)::int AS n FROM posts WHERE spoiler_text IS NOT NULL`)).toBe(1);
+    expect(await n(sql`SELECT count(*)::int AS n FROM posts p JOIN posts q ON q.id = p.quote_of_post_id
+                       WHERE q.status = 'published' AND q.deleted_at IS NULL`)).toBe(1);
+    const [poll] = await sql<{ voters: number; votes: number[]; open: boolean }[]>`
+      SELECT voters_count AS voters, option_votes AS votes, expires_at > NOW() AS open FROM polls`;
+    expect(poll).toEqual({ voters: 3, votes: [2, 1, 0], open: true });
+  });
+});
+
 describe("seed: media files in the store", () => {
   test("the store holds every seeded file: HEAD gives the row's size and type, and thumbnails exist", async () => {
     const files = await seededFiles();
