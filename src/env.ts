@@ -16,6 +16,18 @@ const csvList = z
   .optional()
   .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 
+/**
+ * Development and test only: a fixed, published (so not secret) TOTP encryption key, so that the
+ * TOTP secrets in a development database still decrypt after a restart. Production refuses it.
+ */
+export const DEVELOPMENT_TOTP_ENCRYPTION_KEY = "767273732064657620746f7470206b6579202d206e6f74206120736563726574"; // "vrss dev totp key - not a secret"
+
+/** 32 bytes as 64 hex characters, or as base64 / base64url (padding optional). */
+export function isTotpEncryptionKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && Buffer.from(value, "base64").length === 32;
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -115,6 +127,13 @@ const envSchema = z.object({
    * development and test: a random key per process (cursors do not survive a restart).
    */
   CURSOR_SECRET: optionalString.pipe(z.string().min(32, "CURSOR_SECRET must be at least 32 characters").optional()),
+  /**
+   * AES-256-GCM key that encrypts TOTP secrets at rest (src/modules/auth/totp-crypto.ts): 32 bytes,
+   * as 64 hex characters or base64/base64url. Required in production (the same value in every
+   * process; never the development key below); unset in development and test:
+   * DEVELOPMENT_TOTP_ENCRYPTION_KEY.
+   */
+  TOTP_ENCRYPTION_KEY: optionalString.pipe(z.string().refine(isTotpEncryptionKey, "TOTP_ENCRYPTION_KEY must be 32 bytes: 64 hex characters or base64").optional()),
   /** Sessions live this long after their last use (sliding renewal). */
   SESSION_TTL_DAYS: z.coerce.number().min(1).max(365).default(30),
   /**
@@ -159,7 +178,7 @@ const envSchema = z.object({
   TEST_CHROMIUM_PATH: optionalString,
 });
 
-export type Env = Omit<z.infer<typeof envSchema>, "PUBLIC_APP_URL"> & { PUBLIC_APP_URL: string };
+export type Env = Omit<z.infer<typeof envSchema>, "PUBLIC_APP_URL" | "TOTP_ENCRYPTION_KEY"> & { PUBLIC_APP_URL: string; TOTP_ENCRYPTION_KEY: string };
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
@@ -171,7 +190,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (data.NODE_ENV === "production" && !data.CURSOR_SECRET) {
     throw new Error("Invalid environment:\n  CURSOR_SECRET: required in production (the same random value of 32+ characters in every process)");
   }
-  return { ...data, PUBLIC_APP_URL: data.PUBLIC_APP_URL ?? `http://localhost:${data.PORT || 3000}` };
+  if (data.NODE_ENV === "production" && (!data.TOTP_ENCRYPTION_KEY || data.TOTP_ENCRYPTION_KEY.toLowerCase() === DEVELOPMENT_TOTP_ENCRYPTION_KEY)) {
+    throw new Error("Invalid environment:\n  TOTP_ENCRYPTION_KEY: required in production (32 random bytes as 64 hex characters or base64, the same in every process; not the development key)");
+  }
+  return {
+    ...data,
+    PUBLIC_APP_URL: data.PUBLIC_APP_URL ?? `http://localhost:${data.PORT || 3000}`,
+    TOTP_ENCRYPTION_KEY: data.TOTP_ENCRYPTION_KEY ?? DEVELOPMENT_TOTP_ENCRYPTION_KEY,
+  };
 }
 
 export const env: Env = parseEnv(process.env);

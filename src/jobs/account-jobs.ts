@@ -32,6 +32,12 @@ export const purgeAuthLeftoversJob: Job = {
       DELETE FROM auth_tokens WHERE expires_at < NOW() - INTERVAL '7 days' OR used_at < NOW() - INTERVAL '7 days' RETURNING id`);
     const mails = await many<{ id: string }>(db, sql`
       DELETE FROM mail_outbox WHERE sent_at < NOW() - INTERVAL '30 days' RETURNING id`);
-    return { sessions, tokens: tokens.length, mails: mails.length };
+    // Second-step sign-in challenges live 5 minutes; a day later nobody needs their rows.
+    const challenges = await many<{ id: string }>(db, sql`
+      DELETE FROM mfa_challenges WHERE expires_at < NOW() - INTERVAL '1 day' RETURNING id`);
+    // TOTP setups never confirmed (the secret was shown, the first code never came).
+    const totpSetups = await many<{ user_id: string }>(db, sql`
+      DELETE FROM user_totp WHERE confirmed_at IS NULL AND created_at < NOW() - INTERVAL '1 day' RETURNING user_id`);
+    return { sessions, tokens: tokens.length, mails: mails.length, challenges: challenges.length, totpSetups: totpSetups.length };
   },
 };

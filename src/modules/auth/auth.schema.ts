@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idSchema } from "../../lib/pagination";
 
 export const usernameSchema = z
   .string()
@@ -32,3 +33,11 @@ export const verifyEmailInput = z.object({ token: tokenSchema }).strict();
 export const requestPasswordResetInput = z.object({ email: emailSchema }).strict();
 export const resetPasswordInput = z.object({ token: tokenSchema, newPassword: passwordSchema }).strict();
 export const deleteAccountInput = z.object({ password: z.string().min(1).max(256) }).strict();
+
+/** A TOTP code ("123456", spaces allowed) or a recovery code ("abcd-efgh-jkmn-pqrs", any case). */
+const secondFactorCode = z.string().trim().min(1).max(64);
+export const loginMfaInput = z.object({ challenge: tokenSchema, code: secondFactorCode }).strict();
+export const totpConfirmInput = z.object({ code: secondFactorCode }).strict();
+export const totpDisableInput = z.object({ password: z.string().min(1).max(256), code: secondFactorCode }).strict();
+export const totpRegenerateInput = z.object({ code: secondFactorCode }).strict();
+export const revokeSessionInput = z.object({ sessionId: idSchema }).strict();

@@ -2,7 +2,7 @@
 // sessions announces it after the commit (deps.sessions.revoked), before answering: every process's
 // session cache drops them.
 import { sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "../../db/client";
+import type { DbOrTx } from "../../db/client";
 import { one } from "../../db/query";
 import { transaction } from "../../db/transaction";
 import { AppError } from "../../lib/errors";
@@ -11,7 +11,9 @@ import { hashToken, newOpaqueToken } from "../../lib/tokens";
 import type { AppDeps } from "../../trpc/context";
 import { getMe } from "../user/user.queries";
 import type { MeView } from "../user/user.views";
-import { hashPassword, needsRehash, timingDummyHash, verifyPassword } from "./password";
+import { hashPassword, needsRehash, requirePassword, timingDummyHash, verifyPassword } from "./password";
+import { issueMfaChallenge, type MfaChallenge } from "./auth.mfa";
+import { totpEnabled } from "./auth.totp";
 import { createSession, revokeUserSessions } from "./session.service";
 
 const VERIFY_EMAIL_TTL_HOURS = 48;
@@ -63,7 +65,12 @@ export async function register(
 
 const invalidCredentials = () => new AppError("UNAUTHORIZED", "Invalid email or password", { appCode: "INVALID_CREDENTIALS" });
 
-export async function login(deps: AppDeps, input: { email: string; password: string }, meta: ClientMeta): Promise<AuthResult> {
+/**
+ * The password step. An account with two-factor sign-in gets a challenge instead of a session
+ * (auth.mfa.ts: auth.loginMfa completes it); everything before — limits, errors, suspension — is
+ * the same for both.
+ */
+export async function login(deps: AppDeps, input: { email: string; password: string }, meta: ClientMeta): Promise<AuthResult | MfaChallenge> {
   await deps.rateLimits.consume("loginByIp", meta.ip);
   await deps.rateLimits.consume("loginByAccount", input.email);
   const db = deps.database.db;
@@ -77,6 +84,10 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   }
   await deps.rateLimits.reset("loginByAccount", input.email);
   const rehash = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
+  if (await totpEnabled(db, user.id)) {
+    if (rehash) await db.execute(sql`UPDATE users SET password_hash = ${rehash} WHERE id = ${user.id}`);
+    return issueMfaChallenge(db, user.id);
+  }
   return transaction(db, async (tx) => {
     await tx.execute(sql`UPDATE users SET last_login_at = NOW(),
                          password_hash = COALESCE(${rehash}, password_hash) WHERE id = ${user.id}`);
@@ -85,20 +96,13 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   });
 }
 
-async function requirePassword(db: Db, userId: string, password: string): Promise<void> {
-  const row = await one<{ password_hash: string }>(db, sql`SELECT password_hash FROM users WHERE id = ${userId}`);
-  if (!row || !(await verifyPassword(row.password_hash, password))) {
-    throw new AppError("FORBIDDEN", "Current password is wrong", { appCode: "WRONG_PASSWORD", field: "currentPassword" });
-  }
-}
-
 export async function changePassword(
   deps: AppDeps,
   session: { userId: string; sessionId: string },
   input: { currentPassword: string; newPassword: string },
 ): Promise<{ revokedSessions: number }> {
   await deps.rateLimits.consume("loginByAccount", `user:${session.userId}`);
-  await requirePassword(deps.database.db, session.userId, input.currentPassword);
+  await requirePassword(deps.database.db, session.userId, input.currentPassword, "currentPassword");
   const hash = await hashPassword(input.newPassword);
   const result = await transaction(deps.database.db, async (tx) => {
     await tx.execute(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${session.userId}`);
@@ -164,6 +168,10 @@ export async function requestPasswordReset(deps: AppDeps, email: string, meta: C
   return { ok: true };
 }
 
+/**
+ * Signs every session out and creates none. Two-factor sign-in stays on (as after changePassword):
+ * whoever holds the mailbox still needs the code at the next auth.login.
+ */
 export async function resetPassword(deps: AppDeps, input: { token: string; newPassword: string }): Promise<{ ok: true }> {
   const hash = await hashPassword(input.newPassword);
   const userId = await transaction(deps.database.db, async (tx) => {
@@ -182,7 +190,7 @@ export async function resetPassword(deps: AppDeps, input: { token: string; newPa
 /** Soft delete: the account vanishes from every read at once; a job purges it after 30 days. */
 export async function deleteAccount(deps: AppDeps, userId: string, password: string): Promise<{ deleted: true }> {
   await deps.rateLimits.consume("loginByAccount", `user:${userId}`);
-  await requirePassword(deps.database.db, userId, password);
+  await requirePassword(deps.database.db, userId, password, "currentPassword"); // (the field name predates 2FA; user.delete's input calls it password)
   await transaction(deps.database.db, async (tx) => {
     await tx.execute(sql`UPDATE users SET status = 'deleted', deleted_at = NOW() WHERE id = ${userId}`);
     await revokeUserSessions(tx, userId);
