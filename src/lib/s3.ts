@@ -52,6 +52,8 @@ export interface MediaStore {
   /** The key behind one of our public URLs, or null for anything else. */
   keyOfUrl(url: string): string | null;
   presignPut(key: string, contentType: string, size: number, expiresInSeconds: number): Promise<{ url: string; headers: Record<string, string> }>;
+  /** A presigned GET that downloads the object as an attachment named `fileName` (signed locally: no round trip). */
+  presignGet(key: string, expiresInSeconds: number, opts: { fileName: string; contentType: string }): Promise<string>;
   head(key: string): Promise<ObjectHead | null>;
   /** The first `bytes` bytes (a ranged GET). */
   readStart(key: string, bytes: number): Promise<Uint8Array>;
@@ -171,6 +173,13 @@ function storeFor({ kind, client, bucket, publicBaseUrl, enforces, close }: Stor
         signableHeaders: new Set(["content-type", "content-length", "cache-control"]),
       });
       return { url, headers: { "Content-Type": contentType, "Content-Length": String(size), "Cache-Control": IMMUTABLE_CACHE_CONTROL } };
+    },
+    presignGet(key, expiresIn, opts) {
+      const command = new GetObjectCommand({
+        Bucket: bucket, Key: key, ResponseContentType: opts.contentType,
+        ResponseContentDisposition: `attachment; filename="${opts.fileName.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      });
+      return getSignedUrl(client, command, { expiresIn });
     },
     async head(key) {
       try {
