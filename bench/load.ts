@@ -164,6 +164,7 @@ const appEnv = {
   DATA_DIR: dataDir,
   S3_ENDPOINT: "",
   CURSOR_SECRET: "bench-load-cursor-secret-0123456789abcdef",
+  TOTP_ENCRYPTION_KEY: "62656e63682d6c6f61642d746f74702d6b65792d303132333435363738396162",
 };
 const profileArgs = opt.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(opt.profile)}`] : [];
 children.push({ name: "vrss", proc: Bun.spawn(["bun", ...profileArgs, "src/index.ts"], { cwd: appDir, env: appEnv, stdout: "inherit", stderr: "inherit" }) });

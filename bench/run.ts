@@ -31,7 +31,7 @@ const sql = postgres(url, { max: 4, onnotice: () => {} });
 
 // ---------------------------------------------------------------- server
 const server = Bun.spawn(["bun", "src/index.ts"], {
-  env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: "127.0.0.1", RUN_JOBS: "false", CACHE: "off", LOG_LEVEL: "warn", NODE_ENV: "production", REDIS_URL: "", CURSOR_SECRET: "bench-cursor-secret-0123456789abcdef0123" },
+  env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: "127.0.0.1", RUN_JOBS: "false", CACHE: "off", LOG_LEVEL: "warn", NODE_ENV: "production", REDIS_URL: "", CURSOR_SECRET: "bench-cursor-secret-0123456789abcdef0123", TOTP_ENCRYPTION_KEY: "62656e63682d746f74702d6b65792d3031323334353637383961626364656630" },
   stdout: "inherit",
   stderr: "inherit",
 });

@@ -25,6 +25,8 @@ const SECRET_KEYS = [
   "password", "currentPassword", "newPassword", "passwordHash", "password_hash",
   "token", "tokenHash", "token_hash", "sessionToken", "accessToken", "refreshToken",
   "authorization", "cookie", "set-cookie", "params", "parameters", "query",
+  // two-factor sign-in (auth.totp.*, auth.loginMfa): never logged today, censored should one ever be
+  "secret", "uri", "challenge", "recoveryCodes", "recoveryCode", "totpSecret",
 ];
 const HEADER_KEYS = ["authorization", "cookie", "set-cookie", "x-api-key"];
 

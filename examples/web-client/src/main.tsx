@@ -134,10 +134,16 @@ export function App(): ReactNode {
   );
 }
 
-/** Signs in and keeps the Bearer token for the links above. */
-export async function signIn(email: string, password: string): Promise<string | null> {
+/**
+ * Signs in and keeps the Bearer token for the links above. An account with two-factor sign-in
+ * answers a challenge first: `askCode` gets the code (TOTP or recovery code) from the person.
+ */
+export async function signIn(email: string, password: string, askCode: () => Promise<string>): Promise<string | null> {
   try {
-    const session = await trpcClient.auth.login.mutate({ email, password });
+    const first = await trpcClient.auth.login.mutate({ email, password });
+    const session = "mfaRequired" in first
+      ? await trpcClient.auth.loginMfa.mutate({ challenge: first.challenge, code: await askCode() })
+      : first;
     token = session.token;
     return null;
   } catch (cause) {

@@ -97,7 +97,7 @@ export const messages = pgTable(
       .on(t.conversationId, t.createdAt.desc())
       .where(sql`${t.deletedAt} IS NULL`),
     index("idx_messages_unread").using("gin", t.readBy).where(sql`${t.deletedAt} IS NULL`),
-    index("messages_sender_idx").on(t.senderId), // 0017
+    index("messages_sender_id_idx").on(t.senderId, t.id), // 0017, 0091
     // 0048: INCLUDE (sender_id, deleted_at) in SQL; Drizzle has no INCLUDE, the drift test compares names and kinds.
     index("messages_conversation_id_idx").on(t.conversationId, t.id),
   ],

@@ -136,7 +136,7 @@ export const comments = pgTable(
     index("idx_comments_parent")
       .on(t.parentCommentId, t.createdAt.desc())
       .where(sql`${t.parentCommentId} IS NOT NULL`),
-    index("comments_user_idx").on(t.userId), // 0017
+    index("comments_user_id_idx").on(t.userId, t.id), // 0017, 0091
     // 0026
     index("comments_deleted_at_idx").on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
     index("comments_post_top_level_idx")

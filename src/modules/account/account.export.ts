@@ -384,7 +384,7 @@ async function writeInteractions(db: DbOrTx, archive: ZipArchive, s: ExportSubje
 async function writeMessages(db: DbOrTx, archive: ZipArchive, s: ExportSubject, counts: ExportCounts, alive: Alive): Promise<void> {
   archive.startFile("messages.json");
   const out = new JsonArrayWriter(archive);
-  // Only what the owner sent (messages_sender_idx); read_by is left out (it is about the readers).
+  // Only what the owner sent (messages_sender_id_idx); read_by is left out (it is about the readers).
   await eachPage<{ id: string; conversation_id: string; content: string; created_at: string; updated_at: string; deleted_at: string | null }, string>(
     PAGE_ROWS,
     (after) => many(db, sql`
