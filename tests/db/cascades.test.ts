@@ -397,7 +397,7 @@ describe("subscription tiers", () => {
 });
 
 describe("catalog", () => {
-  test("every foreign key cascades on delete, except tier_id (NO ACTION), upload_reservations.media_id and reports.resolved_by (SET NULL)", async () => {
+  test("every foreign key cascades on delete, except tier_id (NO ACTION), upload_reservations.media_id, reports.resolved_by and posts.quote_of_post_id (SET NULL)", async () => {
     const rows = await sql<{ name: string; action: string }[]>`
       SELECT c.conname AS name, c.confdeltype AS action
       FROM pg_constraint c JOIN pg_namespace ns ON ns.oid = c.connamespace
@@ -407,11 +407,23 @@ describe("catalog", () => {
       upload_reservations_media_id_fkey: "n",
       // A moderator's account going keeps the reports they closed (0065).
       reports_resolved_by_fkey: "n",
+      // A purged quoted post leaves the quote, which then embeds "unavailable" (0077).
+      posts_quote_of_post_id_fkey: "n",
     };
     expect(rows.length).toBeGreaterThanOrEqual(42);
     const unexpected = rows.filter((r) => r.action !== (exceptions[r.name] ?? "c"));
     expect(unexpected.map((r) => ({ ...r }))).toEqual([]);
-    expect(rows.filter((r) => r.name in exceptions).length).toBe(3);
+    expect(rows.filter((r) => r.name in exceptions).length).toBe(4);
+  });
+
+  test("purging a quoted post keeps the quote and clears its reference (0077)", async () => {
+    const [a] = await sql<{ id: string }[]>`INSERT INTO users (username, email, password_hash) VALUES ('quoted_gone', 'quoted_gone@example.test', 'x') RETURNING id`;
+    const [quoted] = await sql<{ id: string }[]>`INSERT INTO posts (user_id, type, status, content, published_at) VALUES (${a!.id}, 'text_short', 'published', 'original', NOW()) RETURNING id`;
+    const [quote] = await sql<{ id: string }[]>`
+      INSERT INTO posts (user_id, type, status, content, published_at, quote_of_post_id) VALUES (${a!.id}, 'text_short', 'published', 'quote', NOW(), ${quoted!.id}) RETURNING id`;
+    await sql`DELETE FROM posts WHERE id = ${quoted!.id}`;
+    const [row] = await sql<{ q: string | null }[]>`SELECT quote_of_post_id AS q FROM posts WHERE id = ${quote!.id}`;
+    expect(row).toEqual({ q: null });
   });
 
   test("moderation_actions has no foreign keys: the audit log outlives what it describes (0066)", async () => {
