@@ -214,6 +214,29 @@ describe("quote posts", () => {
     expect(ok(await query(author, "post.get", { postId: quote.id })).quote).toEqual({ state: "detached", post: null });
   });
 
+  test("a poll shows in every read: post.get, post.listByUser, the home timeline, and inside a quote", async () => {
+    const author = await user();
+    const reader = await user();
+    await follow(sql(), reader.id, author.id);
+    ok(await query(reader, "feed.home", {}));
+    const poll = { options: ["tea", "coffee"], expiresInSeconds: 3600 };
+    const post = ok(await create(author, { content: "which?", poll }));
+    const plain = ok(await create(author, { content: "no poll here" }));
+    const quote = ok(await create(reader, { content: "vote!", quotePostId: post.id }));
+    const options = (p: any) => p.poll?.options.map((o: any) => o.title) ?? null;
+    expect(options(ok(await query(reader, "post.get", { postId: post.id })))).toEqual(["tea", "coffee"]);
+    expect(options(ok(await query(reader, "post.get", { postId: plain.id })))).toBeNull();
+    const listed = ok(await query(null, "post.listByUser", { username: author.username }));
+    expect(listed.items.map((i: any) => options(i.post))).toEqual([null, ["tea", "coffee"]]);
+    const home = ok(await query(reader, "feed.home", {}));
+    expect(options(home.items.find((i: any) => i.post.id === post.id).post)).toEqual(["tea", "coffee"]);
+    expect(options(ok(await query(author, "post.get", { postId: quote.id })).quote.post)).toEqual(["tea", "coffee"]);
+    // Removing the poll by an edit shows at once (the cached content is keyed by updated_at).
+    ok(await mutate(author, "post.update", { postId: post.id, poll: null }));
+    expect(options(ok(await query(reader, "post.get", { postId: post.id })))).toBeNull();
+    expect(options(ok(await query(reader, "feed.home", {})).items.find((i: any) => i.post.id === post.id).post)).toBeNull();
+  });
+
   test("quotes show in materialized home timelines too", async () => {
     const author = await user();
     const quoter = await user();

@@ -3,12 +3,11 @@
 // against the visibility policy for this reader). Every read builds the view from its row or its
 // cached content first (post.queries.ts postView, post.facts.ts postViewOf) and then completes a
 // whole page here: at most two statements per page (the quoted posts, the polls), none when the
-// page has no text post and no quote.
+// page has no poll and no quote (the row says whether a post has either: has_poll, quote_of_post_id).
 import type { DbOrTx } from "../../db/client";
 import { pollsFor } from "../poll/poll.service";
 import type { PostOutput } from "./post.output";
 import { fetchVisiblePostsBare } from "./post.queries";
-import { TEXT_TYPES } from "./post.schema";
 
 type View = PostOutput;
 
@@ -18,10 +17,15 @@ type View = PostOutput;
  * the same whether the post is gone or hidden).
  */
 const quoteTargets = new WeakMap<object, string>();
+/** The views whose post has a poll. */
+const withPoll = new WeakSet<object>();
 
-/** Records the post `view` quotes (null: none, or detached) and returns the view. */
-export function registerQuote<T extends object>(view: T, quotedPostId: string | null): T {
-  if (quotedPostId !== null) quoteTargets.set(view, quotedPostId);
+/** Records what `view` needs completed (from its row or cached content) and returns the view. */
+export function registerExtras<T extends object>(
+  view: T, row: { quote_of_post_id: string | null; quote_detached_at: string | null; has_poll: boolean },
+): T {
+  if (row.quote_of_post_id !== null && !row.quote_detached_at) quoteTargets.set(view, row.quote_of_post_id);
+  if (row.has_poll) withPoll.add(view);
   return view;
 }
 
@@ -30,8 +34,8 @@ export async function withExtras<T extends View>(db: DbOrTx, viewerId: string | 
   if (!views.length) return views;
   const targets = [...new Set(views.flatMap((v) => quoteTargets.get(v) ?? []))];
   const quoted = targets.length ? await fetchVisiblePostsBare(db, viewerId, targets) : [];
-  const withPolls = [...views, ...quoted].filter((v) => TEXT_TYPES.includes(v.type));
-  const polls = withPolls.length ? await pollsFor(db, viewerId, [...new Set(withPolls.map((v) => v.id))]) : new Map();
+  const polled = [...views, ...quoted].filter((v) => withPoll.has(v));
+  const polls = polled.length ? await pollsFor(db, viewerId, [...new Set(polled.map((v) => v.id))]) : new Map();
   for (const v of [...views, ...quoted]) v.poll = polls.get(v.id) ?? null;
   const byId = new Map(quoted.map((q) => [q.id, q]));
   for (const v of views) {

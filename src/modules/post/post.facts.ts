@@ -10,7 +10,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { anyBigint, iso, many, one } from "../../db/query";
-import { registerQuote, withExtras } from "./post.extras";
+import { registerExtras, withExtras } from "./post.extras";
 import { extraFields, MEDIA_JSON_SQL, POST_EXTRA_COLUMNS_SQL, type PostExtraColumns, type PostView } from "./post.queries";
 
 export interface PostFacts { id: string; u: string; st: PostView["status"] | "deleted"; del: boolean; ts: string | null; up: string; l: number; c: number; r: number; v: number }
@@ -81,14 +81,14 @@ export function viewerFlags(facts: Facts) {
 
 /** The wire view of a post from its facts, its author and its content (withExtras completes it). */
 export function postViewOf(post: PostFacts, author: Actor, c: Content, viewer: PostView["viewer"]): PostView {
-  return registerQuote({
+  return registerExtras({
     id: post.id, type: c.type, status: c.status, title: c.title, ...extraFields(c), content: c.content, contentHtml: c.content_html,
     thumbnailUrl: c.thumbnail_url, media: c.media, tags: c.tags,
     author: { id: author.id, username: author.name, displayName: author.dn },
     counts: { likes: post.l, comments: post.c, reposts: post.r, views: post.v },
     viewer,
     publishedAt: iso(c.published_at), scheduledFor: iso(c.scheduled_for), createdAt: iso(c.created_at)!, updatedAt: iso(post.up)!,
-  }, c.quote_detached_at ? null : c.quote_of_post_id);
+  }, c);
 }
 
 /** One post as the viewer may see it (postVisibleSql's rule), or null: two statements at most, one when its content is cached. */

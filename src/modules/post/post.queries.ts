@@ -6,7 +6,7 @@ import { anyBigint, iso, many } from "../../db/query";
 import type { PostType } from "./post.schema";
 import { postVisibleSql, VISIBLE_POST_FROM } from "../visibility/post-visibility";
 import type { PostOutput } from "./post.output";
-import { registerQuote, withExtras } from "./post.extras";
+import { registerExtras, withExtras } from "./post.extras";
 
 export type MediaRow = PostOutput["media"][number];
 
@@ -16,8 +16,13 @@ export const MEDIA_JSON_SQL = sql`COALESCE((SELECT json_agg(json_build_object('i
     'thumbnailUrl', m.thumbnail_url, 'displayOrder', m.display_order,
     'sensitive', m.is_sensitive OR p.spoiler_text IS NOT NULL) ORDER BY m.display_order, m.id)
   FROM post_media m WHERE m.post_id = p.id), '[]'::json)`;
-/** What issue 19 added to a post row (content warning, edit mark, pin, quote), the same in every read. */
-export const POST_EXTRA_COLUMNS_SQL = sql`p.spoiler_text, p.edited_at, p.pinned_at, p.quote_of_post_id::text AS quote_of_post_id, p.quote_detached_at`;
+/**
+ * What issue 19 added to a post row (content warning, edit mark, pin, quote, whether it has a
+ * poll), the same in every read. has_poll lets a page without polls skip the poll statement; it
+ * can be cached with the content: a poll comes and goes only with an edit of its post (updated_at).
+ */
+export const POST_EXTRA_COLUMNS_SQL = sql`p.spoiler_text, p.edited_at, p.pinned_at, p.quote_of_post_id::text AS quote_of_post_id, p.quote_detached_at,
+  EXISTS (SELECT 1 FROM polls pl WHERE pl.post_id = p.id) AS has_poll`;
 
 export interface PostExtraColumns {
   spoiler_text: string | null;
@@ -25,6 +30,7 @@ export interface PostExtraColumns {
   pinned_at: string | null;
   quote_of_post_id: string | null;
   quote_detached_at: string | null;
+  has_poll: boolean;
 }
 
 export interface PostRow extends PostExtraColumns {
@@ -82,7 +88,7 @@ export function extraFields(r: PostExtraColumns & { media: MediaRow[] }) {
 
 /** A post's view without its poll and quoted post: withExtras (post.extras.ts) completes it. */
 export function postView(r: PostRow): PostView {
-  return registerQuote({
+  return registerExtras({
     id: r.id,
     type: r.type,
     status: r.status,
@@ -100,7 +106,7 @@ export function postView(r: PostRow): PostView {
     scheduledFor: iso(r.scheduled_for),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
-  }, r.quote_detached_at ? null : r.quote_of_post_id);
+  }, r);
 }
 export type PostView = PostOutput;
 
