@@ -6,7 +6,7 @@
 // page's posts get their content (cached by id and updated_at).
 import type { DbOrTx } from "../../db/client";
 import { iso } from "../../db/query";
-import { contentVisible, postViewOf, readContent, readFacts, viewerFlags, type Actor, type PostFacts, type RepostFacts } from "../post/post.facts";
+import { contentVisible, factPolls, postViewOf, readContent, readFacts, viewerFlags, type Actor, type PostFacts, type RepostFacts } from "../post/post.facts";
 import { withExtras } from "../post/post.extras";
 import { tsMicros } from "./feed.time";
 import type { TimelineItem } from "./feed.timeline";
@@ -60,7 +60,7 @@ export async function decidePage(db: DbOrTx, store: TimelineStore, viewerId: str
       : null;
     return [{ kind: d.kind, itemId: d.itemId, ts: d.ts, item: { id: `${d.kind === 0 ? "p" : "r"}${d.itemId}`, kind: d.kind === 0 ? "post" : "repost", post, repost } }];
   });
-  // Polls and quoted posts, per reader (post.extras.ts): two statements for the page at most.
-  await withExtras(db, viewerId, items.map((i) => i.item.post));
+  // Quoted posts, per reader (post.extras.ts): one statement when the page has quotes; the polls came with the facts.
+  await withExtras(db, viewerId, items.map((i) => i.item.post), factPolls(facts, viewerId));
   return items;
 }

@@ -95,7 +95,8 @@ export async function pollOptionsOf(tx: DbOrTx, postId: string): Promise<string[
   return row?.options ?? null;
 }
 
-interface PollRow {
+/** A poll row as pollsFor and post_facts (drizzle/0092) read it. */
+export interface PollRow {
   post_id: string;
   id: string;
   options: string[];
@@ -109,7 +110,7 @@ interface PollRow {
   choices: number[] | null;
 }
 
-function pollView(r: PollRow, viewerId: string | null): PollView {
+export function pollView(r: PollRow, viewerId: string | null): PollView {
   const voted = r.choices !== null;
   const hidden = !(voted || r.expired || (viewerId !== null && r.author_id === viewerId));
   return {

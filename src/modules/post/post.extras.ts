@@ -6,6 +6,7 @@
 // page has no poll and no quote (the row says whether a post has either: has_poll, quote_of_post_id).
 import type { DbOrTx } from "../../db/client";
 import { pollsFor } from "../poll/poll.service";
+import type { PollView } from "../poll/poll.schema";
 import type { PostOutput } from "./post.output";
 import { fetchVisiblePostsBare } from "./post.queries";
 
@@ -29,13 +30,18 @@ export function registerExtras<T extends object>(
   return view;
 }
 
-/** Completes views in place (and returns them): polls, and quoted posts as this viewer may see them. */
-export async function withExtras<T extends View>(db: DbOrTx, viewerId: string | null, views: T[]): Promise<T[]> {
+/**
+ * Completes views in place (and returns them): polls, and quoted posts as this viewer may see them.
+ * `known`: polls already read for this viewer (post_facts returns them), by post id.
+ */
+export async function withExtras<T extends View>(
+  db: DbOrTx, viewerId: string | null, views: T[], known: Map<string, PollView> = new Map(),
+): Promise<T[]> {
   if (!views.length) return views;
   const targets = [...new Set(views.flatMap((v) => quoteTargets.get(v) ?? []))];
   const quoted = targets.length ? await fetchVisiblePostsBare(db, viewerId, targets) : [];
-  const polled = [...views, ...quoted].filter((v) => withPoll.has(v));
-  const polls = polled.length ? await pollsFor(db, viewerId, [...new Set(polled.map((v) => v.id))]) : new Map();
+  const missing = [...views, ...quoted].filter((v) => withPoll.has(v) && !known.has(v.id));
+  const polls = missing.length ? new Map([...known, ...(await pollsFor(db, viewerId, [...new Set(missing.map((v) => v.id))]))]) : known;
   for (const v of [...views, ...quoted]) v.poll = polls.get(v.id) ?? null;
   const byId = new Map(quoted.map((q) => [q.id, q]));
   for (const v of views) {

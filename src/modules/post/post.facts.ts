@@ -10,6 +10,8 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { anyBigint, iso, many, one } from "../../db/query";
+import { pollView, type PollRow } from "../poll/poll.service";
+import type { PollView } from "../poll/poll.schema";
 import { registerExtras, withExtras } from "./post.extras";
 import { extraFields, MEDIA_JSON_SQL, POST_EXTRA_COLUMNS_SQL, type PostExtraColumns, type PostView } from "./post.queries";
 
@@ -21,7 +23,8 @@ interface Content extends PostExtraColumns {
   thumbnail_url: string | null; published_at: string | null; scheduled_for: string | null; created_at: string;
   media: PostView["media"]; tags: string[];
 }
-export interface Facts { posts: PostFacts[]; reposts: RepostFacts[]; actors: Actor[]; flags: { p: string; t: string }[]; mine: string[] }
+/** polls: those of the posts, with the viewer's vote (0092), so a page with polls needs no statement for them. */
+export interface Facts { posts: PostFacts[]; reposts: RepostFacts[]; actors: Actor[]; flags: { p: string; t: string }[]; mine: string[]; polls: PollRow[] }
 
 const bigintArray = (values: string[]) => {
   for (const id of values) if (!/^\d{1,19}$/.test(id)) throw new Error(`not a bigint id: ${JSON.stringify(id)}`);
@@ -70,6 +73,11 @@ export async function readContent(db: DbOrTx, owner: object, wanted: { id: strin
   return found;
 }
 
+/** The facts' polls as this viewer sees them, by post id (withExtras takes them instead of reading). */
+export function factPolls(facts: Facts, viewerId: string | null): Map<string, PollView> {
+  return new Map(facts.polls.map((r) => [r.post_id, pollView(r, viewerId)]));
+}
+
 /** The viewer's flags of the facts' posts. */
 export function viewerFlags(facts: Facts) {
   const liked = new Set<string>();
@@ -99,5 +107,5 @@ export async function readVisiblePost(db: DbOrTx, owner: object, viewerId: strin
   if (!post || !author || !author.active || !postStateVisible(viewerId, post) || !contentVisible(viewerId, author)) return null;
   const c = (await readContent(db, owner, [{ id: post.id, up: post.up }])).get(post.id);
   // Signed out: no relation, no flags (post_facts gives none for a NULL viewer either).
-  return c ? (await withExtras(db, viewerId, [postViewOf(post, author, c, viewerFlags(facts)(post.id))]))[0]! : null;
+  return c ? (await withExtras(db, viewerId, [postViewOf(post, author, c, viewerFlags(facts)(post.id))], factPolls(facts, viewerId)))[0]! : null;
 }
