@@ -1365,6 +1365,17 @@ check("users", "users_role_valid",
       SELECT option_votes, votes_count, voters_count FROM polls WHERE id = ${multi}`;
     expect({ ...after }).toEqual({ option_votes: [0, 0, 1], votes_count: 1, voters_count: 1 });
   });
+  // A trigger, not a CHECK (it reads the poll): a vote names only options its poll has (0093).
+  test("a vote naming an option beyond its poll's is refused, and the tallies stay exact (0093)", async () => {
+    const two = await insertPoll({ options: ["a", "b"], multiple: true });
+    const [x, y] = [await newUser(), await newUser()];
+    await vote(two, x.id, [0, 1]);
+    await expectViolation(() => vote(two, y.id, [2]), "23514", "poll_votes_choice_in_poll");
+    await expectViolation(() => vote(two, y.id, [1, 3]), "23514", "poll_votes_choice_in_poll");
+    const [row] = await sql<{ option_votes: number[]; votes_count: number; voters_count: number }[]>`
+      SELECT option_votes, votes_count, voters_count FROM polls WHERE id = ${two}`;
+    expect({ ...row }).toEqual({ option_votes: [1, 1], votes_count: 2, voters_count: 1 });
+  });
 }
 {
   // Two-factor sign-in (0085–0087).
