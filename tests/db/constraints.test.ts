@@ -1321,7 +1321,9 @@ check("users", "users_role_valid",
     ],
     [
       freshVote("{}"),
-      freshVote([4]),
+      // Out of every poll's range: on a real poll the 0093 trigger (BEFORE INSERT) refuses it first.
+      async () => vote(NOPE, (await newUser()).id, [4]),
+      { run: freshVote([4]), code: "23514", constraint: "poll_votes_choice_in_poll" },
       freshVote([-1]),
       freshVote([1, 0]), // not ascending
       freshVote([1, 1]), // a choice twice
