@@ -70,6 +70,17 @@ const msInterval = (ms: number): SQL => sql`(${ms}::double precision * interval 
  * to posts or comments later is exported without touching this file; only tables whose every
  * column is the owner's own content are read this way (users is not: it holds the password hash).
  */
+/** Tables whose rows belong to one account by user_id and page by id (identifiers only from this list). */
+const OWNED_BY_ID = ["comments", "reposts", "user_lists", "custom_feeds"] as const;
+
+/** One keyset page of the subject's own rows of `table` after id `after`: (id, row as JSON). */
+function ownRowsPage(table: (typeof OWNED_BY_ID)[number], userId: string, after: string | null, limit: number): SQL {
+  if (!OWNED_BY_ID.includes(table)) throw new Error(`not an exported table: ${table}`);
+  return sql`
+    SELECT t.id, ${rowJson("t")} AS row FROM ${sql.identifier(table)} t
+    WHERE t.user_id = ${userId} ${after ? sql`AND t.id > ${after}::bigint` : sql``} ORDER BY t.id LIMIT ${limit}`;
+}
+
 function rowJson(alias: string): SQL {
   return sql`(SELECT jsonb_object_agg(f.key, CASE
       WHEN f.key ~ '(^|_)id$' AND jsonb_typeof(f.value) = 'number' THEN to_jsonb(f.value #>> '{}')
@@ -302,9 +313,7 @@ async function writeLists(db: DbOrTx, archive: ZipArchive, s: ExportSubject, cou
   const out = new JsonArrayWriter(archive);
   await eachPage<{ id: string; row: Record<string, unknown> }, string>(
     50,
-    (after) => many(db, sql`
-      SELECT l.id, ${rowJson("l")} AS row FROM user_lists l
-      WHERE l.user_id = ${s.userId} ${after ? sql`AND l.id > ${after}::bigint` : sql``} ORDER BY l.id LIMIT 50`),
+    (after) => many(db, ownRowsPage("user_lists", s.userId, after, 50)),
     (last) => last.id,
     async (lists) => {
       for (const list of lists) {
@@ -339,9 +348,7 @@ async function writeFeeds(db: DbOrTx, archive: ZipArchive, s: ExportSubject, cou
   const out = new JsonArrayWriter(archive);
   await eachPage<{ id: string; row: Record<string, unknown> }, string>(
     50,
-    (after) => many(db, sql`
-      SELECT f.id, ${rowJson("f")} AS row FROM custom_feeds f
-      WHERE f.user_id = ${s.userId} ${after ? sql`AND f.id > ${after}::bigint` : sql``} ORDER BY f.id LIMIT 50`),
+    (after) => many(db, ownRowsPage("custom_feeds", s.userId, after, 50)),
     (last) => last.id,
     async (feeds) => {
       const filters = await many<{ feed_id: string; row: Record<string, unknown> }>(db, sql`
@@ -432,13 +439,9 @@ export async function writeAccountArchive(
   archive.file("README.txt", README(s, startedAt));
   await writeProfile(db, archive, s, counts, alive);
   await writePosts(db, media, archive, s, counts, alive);
-  counts.comments = await writeById(db, archive, alive, "comments.json", (after) => sql`
-      SELECT c.id, ${rowJson("c")} AS row FROM comments c
-      WHERE c.user_id = ${s.userId} ${after ? sql`AND c.id > ${after}::bigint` : sql``} ORDER BY c.id LIMIT ${PAGE_ROWS}`,
+  counts.comments = await writeById(db, archive, alive, "comments.json", (after) => ownRowsPage("comments", s.userId, after, PAGE_ROWS),
     (r) => exportRow(r.row as Record<string, unknown>, ["user_id"]));
-  counts.reposts = await writeById(db, archive, alive, "reposts.json", (after) => sql`
-      SELECT r.id, ${rowJson("r")} AS row FROM reposts r
-      WHERE r.user_id = ${s.userId} ${after ? sql`AND r.id > ${after}::bigint` : sql``} ORDER BY r.id LIMIT ${PAGE_ROWS}`,
+  counts.reposts = await writeById(db, archive, alive, "reposts.json", (after) => ownRowsPage("reposts", s.userId, after, PAGE_ROWS),
     (r) => exportRow(r.row as Record<string, unknown>, ["user_id"]));
   await writeFollows(db, archive, s, counts, alive);
   await writeLists(db, archive, s, counts, alive);
