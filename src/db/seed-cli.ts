@@ -14,7 +14,11 @@ if (env.NODE_ENV === "production") {
   process.exit(1);
 }
 
-const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: 1 });
+// The seed writes its media files (rendered, checked as confirmUpload would) inside its one
+// transaction, so the transaction sits idle between statements for as long as that takes: on a busy
+// machine longer than the app's 10 s idle-in-transaction bound, which then ended the session
+// (CONNECTION_CLOSED). An explicit admin command, not a request: no idle bound here.
+const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolMax: 1, idleInTransactionTimeoutMs: 0 });
 try {
   const migrated = await migrate(database.sql);
   if (migrated.applied.length) console.log(`${database.describe}: applied ${migrated.applied.length} of ${migrated.total} migrations`);
