@@ -233,7 +233,7 @@ const TIER_TEXT: Record<Tier, string> = {
 
 function wireLine(p: ProcedureDoc): string {
   const url = `${RPC_PATH}/${p.path}`;
-  if (p.kind === "mutation") return p.input ? `\`POST ${url}\` with the input as the JSON body` : `\`POST ${url}\` (no body)`;
+  if (p.kind === "mutation") return p.input ? `\`POST ${url}\` with the input as the JSON body` : `\`POST ${url}\` (no body; \`content-type: application/json\` still required)`;
   const query = p.input ? `?input=<JSON>` : "";
   return p.kind === "subscription" ? `\`GET ${url}${query}\` as \`text/event-stream\` (SSE)` : `\`GET ${url}${query}\``;
 }

@@ -268,7 +268,19 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
     }),
   );
   // Refuses cross-site form posts (the only requests a browser sends without a CORS preflight).
-  app.use(`${RPC_ENDPOINT}/*`, csrf({ origin: env.ALLOWED_ORIGINS }));
+  // A forged form post rides on the session cookie; a request without a Cookie header (Bearer
+  // clients, curl posting a mutation with no input and so no body) has nothing to forge and goes on
+  // to the procedure. The refusal is the same typed error as the procedures' CSRF check, not text.
+  const refuseFormPosts = csrf({ origin: env.ALLOWED_ORIGINS });
+  app.use(`${RPC_ENDPOINT}/*`, async (c, next) => {
+    if (!c.req.header("cookie")) return next();
+    try {
+      return await refuseFormPosts(c, next);
+    } catch (error) {
+      if (!(error instanceof HTTPException) || error.status !== 403) throw error;
+      return c.json({ error: { message: "Cross-site request refused", code: -32003, data: { code: "FORBIDDEN", httpStatus: 403, appCode: "CSRF" } } }, 403);
+    }
+  });
 
   app.all(`${RPC_ENDPOINT}/*`, (c) =>
     fetchRequestHandler({
@@ -301,7 +313,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
 
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   app.onError((error, c) => {
-    if (error instanceof HTTPException) return error.getResponse(); // e.g. csrf's 403
+    if (error instanceof HTTPException) return error.getResponse();
     log.error({ requestId: c.get("requestId"), err: error }, "unhandled error");
     return c.json({ error: "Internal server error" }, 500);
   });

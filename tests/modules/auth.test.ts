@@ -714,13 +714,23 @@ describe("the session cookie and CSRF", () => {
           if (contentType) headers["content-type"] = contentType;
           const res = await fetch(`${s.url}/api/rpc/${path}`, { method: "POST", headers, body });
           expect({ path, extra, contentType, status: res.status }).toEqual({ path, extra, contentType, status: 403 });
-          expect(await res.text()).toBe("Forbidden");
+          expect((await res.json()).error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403, appCode: "CSRF" });
         }
       }
     }
     const [row] = await t.sql`SELECT display_name FROM user_profiles WHERE user_id = ${user.id}`;
     expect(row!.display_name).toBe("Before");
     expect(await liveSessions(user.id)).toBe(1);
+  });
+
+  test("a cookieless POST with no body (curl, a Bearer client) gets typed answers, never the plain-text form-post refusal", async () => {
+    const user = await createUserWithToken(t.sql);
+    const setup = (headers: Record<string, string>) => rpc(s.url, "auth.totp.setup", undefined, { headers });
+    // No content-type: tRPC's own typed 415 (the body would be read as JSON); with it, the procedure runs.
+    const bare = await fetch(`${s.url}/api/rpc/auth.totp.setup`, { method: "POST", headers: { authorization: `Bearer ${user.token}` } });
+    expect({ status: bare.status, code: (await bare.json()).error?.data?.code }).toEqual({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
+    expect(ok(await setup({ authorization: `Bearer ${user.token}` })).uri).toStartWith("otpauth://totp/");
+    expectError(await setup({}), "UNAUTHORIZED", 401, "SESSION_REQUIRED");
   });
 });
 
