@@ -88,7 +88,7 @@ describe.skipIf(!canRunConcurrently)("graceful shutdown (SIGTERM)", () => {
     await waitUntil(async () => {
       const res = await fetch(`${p.url}/ready`).catch(() => null);
       if (!res) return false;
-      const probe = { status: res.status, body: await res.json() };
+      const probe: { status: number; body: any } = { status: res.status, body: await res.json() };
       if (probe.body?.status === "draining") ready = { ...probe, ms: Date.now() - signalAt };
       else probes.push(probe);
       return ready !== null;
