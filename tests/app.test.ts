@@ -102,11 +102,27 @@ describe("HTTP surface", () => {
     expect(res.status).toBe(413);
   });
 
-  test("a cross-site form POST is refused before any procedure runs", async () => {
+  test("a cross-site form POST riding a cookie is refused before any procedure runs, with the typed CSRF error", async () => {
     const form = new FormData();
     form.set("x", "1");
-    const res = await fetch(`${s.url}/api/rpc/health.ping`, { method: "POST", body: form, headers: { origin: "https://evil.example" } });
+    const res = await fetch(`${s.url}/api/rpc/auth.logout`, {
+      method: "POST",
+      body: form,
+      headers: { origin: "https://evil.example", cookie: "vrss_session=forged" },
+    });
     expect(res.status).toBe(403);
+    const body = (await res.json()) as any;
+    expect(body.error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403, appCode: "CSRF" });
+  });
+
+  test("a cookieless form POST has nothing to forge: it reaches tRPC and gets a typed 4xx, never a 500", async () => {
+    const form = new FormData();
+    form.set("x", "1");
+    const res = await fetch(`${s.url}/api/rpc/auth.logout`, { method: "POST", body: form, headers: { origin: "https://evil.example" } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    const body = (await res.json()) as any;
+    expect(typeof body.error.data.code).toBe("string");
   });
 
   test("the typed client surfaces typed errors", async () => {
